@@ -1,0 +1,1 @@
+"""Differentiation passes: each adds derivative nodes to the same graph."""

@@ -1,0 +1,1 @@
+"""Backends: the NumPy reference interpreter and the Numba compiler."""

@@ -1,0 +1,128 @@
+"""``sd.function``: argument checking shared by every backend, and backend choice."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .. import dtypes as dt
+from ..dims import dim_eval, is_name, shape_str
+from ..graph import Node, as_node
+
+
+def _is_python_number(v) -> bool:
+    return isinstance(v, (bool, int, float)) and not isinstance(v, np.generic)
+
+
+def bind_arguments(inputs: Sequence[Node], args: Sequence[object]):
+    """Check call arguments against the input symbols; return (arrays, dims env).
+
+    Raises TypeError for the wrong count and ValueError naming the input for a
+    wrong shape or dtype or symbolic dimensions that disagree.
+    """
+    if len(args) != len(inputs):
+        names = ", ".join(x.name for x in inputs)
+        raise TypeError(f"the function takes {len(inputs)} argument(s) ({names}), got {len(args)}")
+    arrays = []
+    env: dict[str, int] = {}
+    origin: dict[str, str] = {}
+    derived = []
+    for x, v in zip(inputs, args):
+        if _is_python_number(v):
+            if np.result_type(x.dtype, v) != x.dtype:
+                raise ValueError(f"input {x.name!r}: expected {x.dtype}, got the {type(v).__name__} {v!r}")
+            arr = np.asarray(v, dtype=x.dtype)
+        else:
+            arr = v if isinstance(v, np.ndarray) else np.asarray(v)
+            if arr.dtype != x.dtype:
+                if arr.dtype == object or not np.can_cast(arr.dtype, x.dtype, "safe"):
+                    raise ValueError(f"input {x.name!r}: expected dtype {x.dtype}, got {arr.dtype}")
+                arr = arr.astype(x.dtype)
+        if arr.ndim != len(x.shape):
+            raise ValueError(f"input {x.name!r}: expected shape {shape_str(x.shape)}, got {arr.shape}")
+        for axis, (want, got) in enumerate(zip(x.shape, arr.shape)):
+            if isinstance(want, int):
+                if want != got:
+                    raise ValueError(f"input {x.name!r}: expected shape {shape_str(x.shape)}, got {arr.shape}")
+            elif is_name(want):
+                if want in env and env[want] != got:
+                    raise ValueError(
+                        f"input {x.name!r}: dimension {want!r} (axis {axis}) is {got}, "
+                        f"but input {origin[want]!r} gave {want!r} = {env[want]}"
+                    )
+                env[want] = got
+                origin[want] = x.name
+            else:
+                derived.append((x, axis, want, got))
+        arrays.append(arr)
+    for x, axis, want, got in derived:
+        if dim_eval(want, env) != got:
+            raise ValueError(f"input {x.name!r}: dimension {want!r} (axis {axis}) should be {dim_eval(want, env)}, got {got}")
+    return arrays, env
+
+
+class Function:
+    """A callable for fixed inputs and outputs. ``fn.source`` shows what runs."""
+
+    def __init__(self, inputs, outputs, backend: str):
+        self.inputs = list(inputs)
+        for x in self.inputs:
+            if not isinstance(x, Node) or not x.op.is_input:
+                raise TypeError(f"function inputs must be input symbols (sd.scalar, sd.vector, ...), got {x!r}")
+        if len({id(x) for x in self.inputs}) != len(self.inputs):
+            raise ValueError("function: the same input symbol is listed twice")
+        self.single = not isinstance(outputs, (list, tuple))
+        self.outputs = [as_node(outputs)] if self.single else [as_node(o) for o in outputs]
+        self.backend = backend
+        if backend == "numpy":
+            from .reference import Plan
+
+            self._plan = Plan(self.inputs, self.outputs)
+            self._run = self._plan.run
+        elif backend == "numba":
+            from .numba import compile_graph
+
+            self._compiled = compile_graph(self.inputs, self.outputs)
+            self._run = self._compiled.run
+        else:
+            raise ValueError(f"unknown backend {backend!r}; use 'numba' or 'numpy'")
+
+    @property
+    def source(self) -> str:
+        if self.backend == "numpy":
+            from ..printing import plan_source
+
+            return plan_source(self.inputs, self.outputs)
+        return self._compiled.source
+
+    def __call__(self, *args):
+        arrays, env = bind_arguments(self.inputs, args)
+        results = self._run(arrays, env)
+        out = []
+        for r in results:
+            if not r.flags.writeable or any(r is a for a in arrays) or (r.base is not None and not r.flags.owndata):
+                r = np.array(r)
+            out.append(r)
+        return out[0] if self.single else tuple(out)
+
+    def __repr__(self):
+        ins = ", ".join(x.name for x in self.inputs)
+        return f"<symdiff.Function({ins}) -> {len(self.outputs)} output(s), backend={self.backend!r}>"
+
+
+def function(inputs, outputs, backend: str = "numba") -> Function:
+    """Compile ``outputs`` as a function of the input symbols ``inputs``.
+
+    ``outputs`` is a node (the call returns one array) or a list/tuple of nodes
+    (the call returns a tuple). ``backend="numpy"`` is the reference interpreter.
+
+    >>> import symdiff as sd
+    >>> x = sd.vector("x", "n")
+    >>> f = sd.function([x], [sd.sum(x ** 2), 2 * x], backend="numpy")
+    >>> f([1.0, 2.0])
+    (array(5.), array([2., 4.]))
+    """
+    if isinstance(inputs, Node):
+        inputs = [inputs]
+    return Function(inputs, outputs, backend)

@@ -1,0 +1,3 @@
+"""Every operation, imported once so the registry ``graph.OPS`` is complete."""
+
+from . import creation, elementwise, indexing, linalg, nn, reduction, shape  # noqa: F401

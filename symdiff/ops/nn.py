@@ -1,0 +1,135 @@
+"""Neural-network helpers with numerically stable forms.
+
+``sigmoid``, ``relu`` and ``softplus`` are elementwise primitives with hand-written
+stable evaluation; ``logsumexp`` is a reduction primitive (max-shifted);
+``softmax`` and ``log_softmax`` are built from ``logsumexp``, which keeps them
+stable and gives their derivatives for free.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as dt
+from ..graph import OPS, Node, Op, as_node, const_like
+from ..shapes import normalize_axes, reduced_shape
+from . import elementwise as ew
+from ._util import batch_axes, restore_reduced
+
+
+class Sigmoid(ew.Unary):
+    """Logistic function ``1 / (1 + exp(-x))``. d/dx = out * (1 - out).
+
+    Evaluated without overflow for large ``|x|``.
+    """
+
+    name = "sigmoid"
+
+    @staticmethod
+    def numpy_fn(x):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+    def derivative(self, out, x):
+        return ew.multiply(out, ew.subtract(1.0, out))
+
+
+class Softplus(ew.Unary):
+    """``log(1 + exp(x))``, evaluated stably as ``max(x, 0) + log1p(exp(-|x|))``.
+
+    d/dx = sigmoid(x).
+    """
+
+    name = "softplus"
+
+    @staticmethod
+    def numpy_fn(x):
+        return (np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+
+    def derivative(self, out, x):
+        return sigmoid(x)
+
+
+class Relu(ew.Elementwise):
+    """``max(x, 0)``. Derivative 1 for x > 0 and 0 otherwise, 0 at x == 0 (JAX's convention)."""
+
+    name = "relu"
+    kinds = "fi"
+
+    @staticmethod
+    def numpy_fn(x):
+        x = np.asarray(x)
+        return np.where(x > 0, x, np.zeros((), x.dtype))
+
+    def vjp(self, ct, out, x):
+        return [ew.where(ew.greater(x, 0), ct, const_like(0.0, ct))]
+
+    def partial(self, i, out, x):
+        return ew.where(ew.greater(x, 0), const_like(1.0, x), const_like(0.0, x))
+
+
+class Logsumexp(Op):
+    """``log(sum(exp(x), axes))`` computed with the maximum shifted out.
+
+    d/dx = exp(x - out) = softmax(x) along the axes.
+    """
+
+    name = "logsumexp"
+
+    def canonical_params(self, x, *, axes, keepdims):
+        return {"axes": tuple(axes), "keepdims": bool(keepdims)}
+
+    def infer(self, x, *, axes, keepdims):
+        return reduced_shape(x.shape, axes, keepdims), dt.float_result(x.dtype)
+
+    def impl(self, x, *, axes, keepdims):
+        x = np.asarray(x, dtype=dt.float_result(np.asarray(x).dtype))
+        if x.size == 0:
+            return np.log(np.sum(np.exp(x), axis=axes, keepdims=keepdims))
+        m = np.max(x, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):
+            out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        return out if keepdims else np.squeeze(out, axis=axes)
+
+    def _weights(self, out, x, axes, keepdims):
+        return ew.exp(ew.subtract(x, restore_reduced(out, x.shape, axes, keepdims)))
+
+    def vjp(self, ct, out, x, *, axes, keepdims):
+        return [ew.multiply(restore_reduced(ct, x.shape, axes, keepdims), self._weights(out, x, axes, keepdims))]
+
+    def jvp(self, ts, out, x, *, axes, keepdims, nb=0):
+        w = self._weights(out, x, axes, keepdims)
+        return OPS["sum"].make(ew.multiply(ts[0], w), axes=batch_axes(axes, nb), keepdims=keepdims)
+
+
+sigmoid = ew._unary("sigmoid")
+softplus = ew._unary("softplus")
+relu = ew._unary("relu")
+
+
+def logsumexp(x, axis=None, keepdims: bool = False) -> Node:
+    """``log(sum(exp(x), axis))`` without overflow (scipy.special.logsumexp semantics).
+
+    >>> import symdiff as sd
+    >>> sd.logsumexp(sd.matrix("a", (2, 3)), axis=1).shape
+    (2,)
+    """
+    x = as_node(x)
+    return OPS["logsumexp"].make(x, axes=normalize_axes("logsumexp", axis, x.ndim), keepdims=keepdims)
+
+
+def log_softmax(x, axis=-1) -> Node:
+    """``x - logsumexp(x, axis, keepdims=True)``: the log of softmax, stable for large inputs."""
+    x = as_node(x)
+    return ew.subtract(x, logsumexp(x, axis=axis, keepdims=True))
+
+
+def softmax(x, axis=-1) -> Node:
+    """``exp(x - logsumexp(x, axis, keepdims=True))``, the normalised exponential along ``axis``.
+
+    >>> import symdiff as sd
+    >>> sd.softmax(sd.vector("z", 4)).shape
+    (4,)
+    """
+    return ew.exp(log_softmax(x, axis=axis))

@@ -1,0 +1,169 @@
+"""Reductions over axes: sum, prod, max, min (and mean, built from sum).
+
+Params: ``axes`` (a sorted tuple of non-negative axes) and ``keepdims``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as dt
+from ..dims import dims_product
+from ..errors import shape_error
+from ..graph import OPS, Node, Op, as_node
+from ..shapes import normalize_axes, reduced_shape
+from . import elementwise as ew
+from ._util import batch_axes, restore_reduced
+
+
+class Reduction(Op):
+    numpy_fn = None
+
+    def canonical_params(self, x, *, axes, keepdims):
+        return {"axes": tuple(axes), "keepdims": bool(keepdims)}
+
+    def infer(self, x, *, axes, keepdims):
+        return reduced_shape(x.shape, axes, keepdims), self.result_dtype(x.dtype)
+
+    def result_dtype(self, d):
+        return d
+
+    def impl(self, x, *, axes, keepdims):
+        return self.numpy_fn(x, axis=axes, keepdims=keepdims)
+
+
+class Sum(Reduction):
+    """Sum over ``axes``. bool and int64 sum to int64.
+
+    The VJP broadcasts the cotangent back over the summed axes; the JVP is the
+    sum of the tangent (``sum`` is linear).
+    """
+
+    name = "sum"
+    numpy_fn = np.sum
+
+    def result_dtype(self, d):
+        return dt.INT64 if d.kind in "bi" else d
+
+    def impl(self, x, *, axes, keepdims):
+        x = np.asarray(x)
+        return np.sum(x, axis=axes, keepdims=keepdims, dtype=self.result_dtype(x.dtype))
+
+    def vjp(self, ct, out, x, *, axes, keepdims):
+        from .shape import broadcast_to
+
+        return [broadcast_to(restore_reduced(ct, x.shape, axes, keepdims), x.shape)]
+
+    def jvp(self, ts, out, x, *, axes, keepdims, nb=0):
+        return OPS["sum"].make(ts[0], axes=batch_axes(axes, nb), keepdims=keepdims)
+
+
+class Prod(Reduction):
+    """Product over ``axes``.
+
+    Derivative: the product of the other entries, computed without dividing
+    by zero (one zero in a slice gets the product of the rest; two or more
+    zeros give zero derivative everywhere in the slice).
+    """
+
+    name = "prod"
+    numpy_fn = np.prod
+
+    def result_dtype(self, d):
+        return dt.INT64 if d.kind in "bi" else d
+
+    def impl(self, x, *, axes, keepdims):
+        x = np.asarray(x)
+        return np.prod(x, axis=axes, keepdims=keepdims, dtype=self.result_dtype(x.dtype))
+
+    def _others(self, out, x, axes, keepdims):
+        zero = ew.equal(x, 0.0)
+        safe = ew.where(zero, 1.0, x)
+        nonzero_prod = prod(safe, axis=axes, keepdims=True)
+        n_zero = sum(zero, axis=axes, keepdims=True)
+        out_k = restore_reduced(out, x.shape, axes, keepdims)
+        one_zero_here = ew.logical_and(ew.equal(n_zero, 1), zero)
+        return ew.where(ew.equal(n_zero, 0), ew.divide(out_k, safe),
+                        ew.where(one_zero_here, nonzero_prod, 0.0))
+
+    def vjp(self, ct, out, x, *, axes, keepdims):
+        ct_k = restore_reduced(ct, x.shape, axes, keepdims)
+        return [ew.multiply(ct_k, self._others(out, x, axes, keepdims))]
+
+    def jvp(self, ts, out, x, *, axes, keepdims, nb=0):
+        others = self._others(out, x, axes, keepdims)
+        return OPS["sum"].make(ew.multiply(ts[0], others), axes=batch_axes(axes, nb), keepdims=keepdims)
+
+
+class _Chooser(Reduction):
+    """max / min: the derivative is split equally among tied extrema (as JAX)."""
+
+    def infer(self, x, *, axes, keepdims):
+        for a in axes:
+            if x.shape[a] == 0:
+                raise shape_error(self.name, f"zero-size axis {a} of shape {x.shape} has no {self.name}imum")
+        return super().infer(x, axes=axes, keepdims=keepdims)
+
+    def _weights(self, out, x, axes, keepdims):
+        hit = ew.cast(ew.equal(x, restore_reduced(out, x.shape, axes, keepdims)), x.dtype)
+        return ew.divide(hit, sum(hit, axis=axes, keepdims=True))
+
+    def vjp(self, ct, out, x, *, axes, keepdims):
+        ct_k = restore_reduced(ct, x.shape, axes, keepdims)
+        return [ew.multiply(ct_k, self._weights(out, x, axes, keepdims))]
+
+    def jvp(self, ts, out, x, *, axes, keepdims, nb=0):
+        w = self._weights(out, x, axes, keepdims)
+        return OPS["sum"].make(ew.multiply(ts[0], w), axes=batch_axes(axes, nb), keepdims=keepdims)
+
+
+class Max(_Chooser):
+    """Largest entry over ``axes``; ties share the derivative equally (JAX's convention)."""
+
+    name = "max"
+    numpy_fn = np.max
+
+
+class Min(_Chooser):
+    """Smallest entry over ``axes``; ties share the derivative equally (JAX's convention)."""
+
+    name = "min"
+    numpy_fn = np.min
+
+
+def _reduce(name):
+    op = OPS[name]
+
+    def fn(x, axis=None, keepdims: bool = False) -> Node:
+        x = as_node(x)
+        return op.make(x, axes=normalize_axes(name, axis, x.ndim), keepdims=keepdims)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = type(op).__doc__
+    return fn
+
+
+sum = _reduce("sum")
+prod = _reduce("prod")
+max = _reduce("max")
+min = _reduce("min")
+amax, amin = max, min
+
+
+def mean(x, axis=None, keepdims: bool = False) -> Node:
+    """Arithmetic mean over ``axis``: ``sum / count`` (float64 for int and bool input).
+
+    The count of a symbolic axis is read at run time, so one graph serves
+    every size.
+
+    >>> import symdiff as sd
+    >>> sd.mean(sd.matrix("a", ("n", 3)), axis=0).shape
+    (3,)
+    """
+    from .creation import size_of
+
+    x = as_node(x)
+    axes = normalize_axes("mean", axis, x.ndim)
+    out_dt = x.dtype if dt.is_float(x.dtype) else dt.FLOAT64
+    total = sum(x, axis=axes, keepdims=keepdims)
+    return ew.divide(ew.cast(total, out_dt), size_of([x.shape[a] for a in axes], out_dt))

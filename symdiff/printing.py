@@ -1,0 +1,129 @@
+"""Looking at graphs: debugprint, to_dot, count_nodes."""
+
+from __future__ import annotations
+
+from .dims import shape_str
+from .graph import Node, as_node
+from .traversal import toposort
+
+
+def _outputs(outputs) -> list[Node]:
+    if isinstance(outputs, (list, tuple)):
+        return [as_node(o) for o in outputs]
+    return [as_node(outputs)]
+
+
+def _ids(order):
+    """Short labels A, B, ..., Z, AA, ... in topological order."""
+    labels = {}
+    for k, n in enumerate(order):
+        s, k1 = "", k
+        while True:
+            s = chr(ord("A") + k1 % 26) + s
+            k1 = k1 // 26 - 1
+            if k1 < 0:
+                break
+        labels[id(n)] = s
+    return labels
+
+
+def count_nodes(outputs) -> int:
+    """Number of distinct operation nodes (inputs and constants are not counted).
+
+    >>> import symdiff as sd
+    >>> x = sd.vector("x", 3)
+    >>> sd.count_nodes([sd.exp(x) + 1.0, sd.exp(x) * 2.0])
+    3
+    """
+    return sum(1 for n in toposort(_outputs(outputs)) if not (n.op.is_input or n.op.is_constant))
+
+
+def debugprint(outputs) -> str:
+    """The graph as indented text, one node per line; a shared node is expanded once.
+
+    >>> import symdiff as sd
+    >>> x = sd.vector("x", 3)
+    >>> print(sd.debugprint(sd.exp(x) * x))
+    multiply [id C] (3,) float64
+     ├─ exp [id B] (3,) float64
+     │   └─ x [id A] (3,) float64
+     └─ x [id A]
+    """
+    outs = _outputs(outputs)
+    order = toposort(outs)
+    labels = _ids(order)
+    lines: list[str] = []
+    shown: set[int] = set()
+    for root in outs:
+        stack = [(root, "", "", True)]
+        while stack:
+            node, lead, branch, _ = stack.pop()
+            tag = f"[id {labels[id(node)]}]"
+            if id(node) in shown and (node.inputs or node.op.is_input):
+                lines.append(f"{lead}{branch}{node.op.label(node)} {tag}")
+                continue
+            shown.add(id(node))
+            lines.append(f"{lead}{branch}{node.op.label(node)} {tag} {shape_str(node.shape)} {node.dtype}")
+            child_lead = lead + ("" if not branch else ("│   " if branch.startswith("├") else "    "))
+            kids = node.inputs
+            for k in range(len(kids) - 1, -1, -1):
+                last = k == len(kids) - 1
+                stack.append((kids[k], child_lead if branch else " ", "└─ " if last else "├─ ", last))
+    return "\n".join(lines)
+
+
+def _dot_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def to_dot(outputs) -> str:
+    """Graphviz DOT source: operations as boxes, inputs as ellipses, edges labelled by position.
+
+    >>> import symdiff as sd
+    >>> x = sd.scalar("x")
+    >>> print(sd.to_dot(sd.sin(x)).splitlines()[0])
+    digraph symdiff {
+    """
+    outs = _outputs(outputs)
+    order = toposort(outs)
+    labels = _ids(order)
+    lines = ["digraph symdiff {", "  rankdir=BT;", '  node [fontname="Helvetica"];']
+    for n in order:
+        text = _dot_escape(f"{n.op.label(n)}\\n{shape_str(n.shape)} {n.dtype}")
+        if n.op.is_input:
+            style = 'shape=ellipse, style=filled, fillcolor="#dbe9f6"'
+        elif n.op.is_constant:
+            style = 'shape=box, style="rounded,dashed"'
+        else:
+            style = "shape=box"
+        lines.append(f'  {labels[id(n)]} [label="{text}", {style}];')
+        for k, i in enumerate(n.inputs):
+            edge = f' [label="{k}"]' if len(n.inputs) > 1 else ""
+            lines.append(f"  {labels[id(i)]} -> {labels[id(n)]}{edge};")
+    for k, y in enumerate(outs):
+        lines.append(f'  out{k} [label="output {k}", shape=plaintext];')
+        lines.append(f"  {labels[id(y)]} -> out{k};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def plan_source(inputs, outputs) -> str:
+    """A readable listing of what the reference interpreter runs, one line per node."""
+    order = toposort(outputs)
+    labels = {id(x): x.name for x in inputs}
+    lines = [f"def graph({', '.join(x.name for x in inputs)}):"]
+    k = 0
+    for n in order:
+        if id(n) in labels:
+            continue
+        if n.op.is_constant:
+            labels[id(n)] = repr(n.kw["value"])
+            continue
+        name = f"v{k}"
+        k += 1
+        labels[id(n)] = name
+        args = ", ".join(labels[id(i)] for i in n.inputs)
+        lines.append(f"    {name} = {n.op.label(n)}({args})  # {shape_str(n.shape)} {n.dtype}")
+    rets = ", ".join(labels[id(y)] for y in outputs)
+    lines.append(f"    return {rets}")
+    return "\n".join(lines)

@@ -1,0 +1,55 @@
+"""Iterative graph walks: topological order, ancestors and descendants.
+
+No walk recurses, so a 100,000-node chain is as easy as a short one.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from .graph import Node
+
+
+def toposort(outputs: Iterable[Node]) -> list[Node]:
+    """All nodes the outputs depend on, each after its inputs (inputs first).
+
+    >>> import symdiff as sd
+    >>> x = sd.scalar("x")
+    >>> [n.op.name for n in toposort([sd.exp(x) + x])]
+    ['input', 'exp', 'add']
+    """
+    order: list[Node] = []
+    done: set[int] = set()
+    for root in outputs:
+        if id(root) in done:
+            continue
+        stack = [(root, 0)]
+        while stack:
+            node, i = stack.pop()
+            if i < len(node.inputs):
+                stack.append((node, i + 1))
+                child = node.inputs[i]
+                if id(child) not in done:
+                    stack.append((child, 0))
+            elif id(node) not in done:
+                done.add(id(node))
+                order.append(node)
+    return order
+
+
+def descendants_within(order: list[Node], sources: Iterable[Node]) -> set[int]:
+    """ids of nodes in ``order`` (a toposort) that depend on any of ``sources``, sources included."""
+    reached = {id(s) for s in sources}
+    for node in order:
+        if id(node) not in reached and any(id(i) in reached for i in node.inputs):
+            reached.add(id(node))
+    return reached
+
+
+def clients(order: list[Node]) -> dict[int, list[Node]]:
+    """For each node id, the nodes in ``order`` that use it as an input."""
+    out: dict[int, list[Node]] = {id(n): [] for n in order}
+    for node in order:
+        for i in node.inputs:
+            out[id(i)].append(node)
+    return out

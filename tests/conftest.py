@@ -1,0 +1,33 @@
+"""Shared fixtures: the ``backend`` parametrization and a deterministic ``rng``."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+from tests.backends import BACKENDS
+
+
+def _backend_param(name: str):
+    if name == "numba":
+        return pytest.param(name, marks=pytest.mark.numba, id=name)
+    return pytest.param(name, id=name)
+
+
+@pytest.fixture(params=[_backend_param(b) for b in BACKENDS])
+def backend(request) -> str:
+    """Each backend in ``tests.backends.BACKENDS``; Numba runs carry ``pytest.mark.numba``."""
+    return request.param
+
+
+def seeded_rng(*keys) -> np.random.Generator:
+    """A generator seeded from ``keys`` (stable across runs and processes)."""
+    return np.random.default_rng(zlib.crc32("/".join(map(str, keys)).encode()))
+
+
+@pytest.fixture
+def rng(request) -> np.random.Generator:
+    """A generator seeded from the test's node id: reproducible, different per test."""
+    return seeded_rng(request.node.nodeid)
