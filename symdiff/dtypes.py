@@ -7,6 +7,7 @@ float32), and default to int64 / float64 / bool otherwise.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,7 @@ def is_float(dt: np.dtype) -> bool:
     return dt.kind == "f"
 
 
+@functools.lru_cache(maxsize=256)
 def promote(*dtypes: np.dtype) -> np.dtype:
     """NumPy's result type for strongly typed operands."""
     return np.result_type(*dtypes)

@@ -300,10 +300,20 @@ def as_node(value: Any, like: np.dtype | None = None) -> Node:
     if isinstance(value, Node):
         return value
     if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
-        return constant(value, _dt.weak_scalar_dtype(value, like))
+        dtype = _dt.weak_scalar_dtype(value, like)
+        key = (type(value), value, dtype)
+        node = _SCALARS.get(key)
+        if node is None:
+            if len(_SCALARS) > 4096:
+                _SCALARS.clear()
+            node = _SCALARS[key] = constant(value, dtype)
+        return node
     if isinstance(value, (np.ndarray, np.generic, list, tuple)):
         return constant(value)
     raise TypeError(f"cannot use a {type(value).__name__} as a symdiff operand")
+
+
+_SCALARS: dict = {}  # Python numbers seen recently, so `x * 0.5` does not re-hash an array
 
 
 def as_nodes(*values: Any) -> list[Node]:

@@ -38,8 +38,15 @@ def count_nodes(outputs) -> int:
     return sum(1 for n in toposort(_outputs(outputs)) if not (n.op.is_input or n.op.is_constant))
 
 
+MAX_DEPTH = 24  # deeper subtrees restart at the left margin, so output stays linear in size
+
+
 def debugprint(outputs) -> str:
     """The graph as indented text, one node per line; a shared node is expanded once.
+
+    Subtrees deeper than ``MAX_DEPTH`` levels are printed afterwards as their
+    own blocks (``...`` marks the cut), so a 100,000-node chain prints in
+    linear space.
 
     >>> import symdiff as sd
     >>> x = sd.vector("x", 3)
@@ -54,13 +61,23 @@ def debugprint(outputs) -> str:
     labels = _ids(order)
     lines: list[str] = []
     shown: set[int] = set()
-    for root in outs:
-        stack = [(root, "", "", True)]
+    roots = list(outs)
+    r = 0
+    while r < len(roots):
+        root = roots[r]
+        r += 1
+        if id(root) in shown and r > len(outs):
+            continue
+        stack = [(root, "", "", 0)]
         while stack:
-            node, lead, branch, _ = stack.pop()
+            node, lead, branch, depth = stack.pop()
             tag = f"[id {labels[id(node)]}]"
             if id(node) in shown and (node.inputs or node.op.is_input):
                 lines.append(f"{lead}{branch}{node.op.label(node)} {tag}")
+                continue
+            if depth > MAX_DEPTH and node.inputs:
+                lines.append(f"{lead}{branch}{node.op.label(node)} {tag} ... (continued below)")
+                roots.append(node)
                 continue
             shown.add(id(node))
             lines.append(f"{lead}{branch}{node.op.label(node)} {tag} {shape_str(node.shape)} {node.dtype}")
@@ -68,7 +85,7 @@ def debugprint(outputs) -> str:
             kids = node.inputs
             for k in range(len(kids) - 1, -1, -1):
                 last = k == len(kids) - 1
-                stack.append((kids[k], child_lead if branch else " ", "└─ " if last else "├─ ", last))
+                stack.append((kids[k], child_lead if branch else " ", "└─ " if last else "├─ ", depth + 1))
     return "\n".join(lines)
 
 

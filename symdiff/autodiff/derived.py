@@ -36,7 +36,13 @@ def grad(cost: Node, wrt: Node | Sequence[Node]) -> Node | list[Node]:
     many = isinstance(wrt, (list, tuple))
     ws = list(wrt) if many else [wrt]
     _check_nodes(ws)
-    out = backward([(cost, creation.ones_like(cost))], ws)
+    if len(ws) == 1 and ws[0].ndim == 0:
+        # One scalar variable: forward mode costs the same and, repeated, gives
+        # k-th derivatives whose graphs grow polynomially in k (the tangent of
+        # an existing derivative node is hash-consed onto the one built before).
+        out = forward([cost], ws, [creation.ones((), ws[0].dtype)])
+    else:
+        out = backward([(cost, creation.ones_like(cost))], ws)
     return out if many else out[0]
 
 

@@ -85,6 +85,9 @@ class Function:
 
             self._compiled = compile_graph(self.inputs, self.outputs)
             self._run = self._compiled.run
+            # checks the arguments itself and falls back to bind_arguments for
+            # anything unusual, so errors are the same as on the generic path
+            self._fast = self._compiled.make_caller(self.single)
         else:
             raise ValueError(f"unknown backend {backend!r}; use 'numba' or 'numpy'")
 
@@ -96,7 +99,11 @@ class Function:
             return plan_source(self.inputs, self.outputs)
         return self._compiled.source
 
+    _fast = None
+
     def __call__(self, *args):
+        if self._fast is not None:
+            return self._fast(*args)
         arrays, env = bind_arguments(self.inputs, args)
         results = self._run(arrays, env)
         out = []

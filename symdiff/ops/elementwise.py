@@ -340,6 +340,8 @@ class Cast(Elementwise):
 
 
 class Comparison(Elementwise):
+    """Base of comparisons: bool output, never differentiated."""
+
     nin = 2
     differentiable = False
 
@@ -348,46 +350,64 @@ class Comparison(Elementwise):
 
 
 class Less(Comparison):
+    """``x < y`` elementwise (bool result; no derivative)."""
+
     name = "less"
     numpy_fn = np.less
 
 
 class LessEqual(Comparison):
+    """``x <= y`` elementwise (bool result; no derivative)."""
+
     name = "less_equal"
     numpy_fn = np.less_equal
 
 
 class Greater(Comparison):
+    """``x > y`` elementwise (bool result; no derivative)."""
+
     name = "greater"
     numpy_fn = np.greater
 
 
 class GreaterEqual(Comparison):
+    """``x >= y`` elementwise (bool result; no derivative)."""
+
     name = "greater_equal"
     numpy_fn = np.greater_equal
 
 
 class Equal(Comparison):
+    """``x == y`` elementwise, as ``numpy.equal`` (bool result; no derivative)."""
+
     name = "equal"
     numpy_fn = np.equal
 
 
 class NotEqual(Comparison):
+    """``x != y`` elementwise, as ``numpy.not_equal`` (bool result; no derivative)."""
+
     name = "not_equal"
     numpy_fn = np.not_equal
 
 
 class LogicalAnd(Comparison):
+    """Elementwise logical and (bool result)."""
+
     name = "logical_and"
     numpy_fn = np.logical_and
 
 
 class LogicalOr(Comparison):
+    """Elementwise logical or (bool result)."""
+
     name = "logical_or"
     numpy_fn = np.logical_or
 
 
 class LogicalNot(Comparison):
+    """Elementwise logical not (bool result)."""
+
     name = "logical_not"
     nin = 1
     numpy_fn = np.logical_not

@@ -1,0 +1,163 @@
+"""Disk cache of generated modules; Numba's own cache (``cache=True``) lives beside them.
+
+A compiled graph is a Python module ``sd_<key>.py`` in the cache folder
+(``$SYMDIFF_CACHE_DIR``, default ``~/.cache/symdiff``), where ``key`` hashes the
+generated source (which spells out the graph's structure, shapes and dtypes),
+the constant arrays and the versions of symdiff, Numba, NumPy and Python.
+Importing it runs ``@njit(signature, cache=True)``, which loads the machine
+code Numba cached in ``__pycache__`` next to it, or compiles and saves it.
+
+Files are written to a temporary name and moved into place with
+``os.replace``, so a concurrent reader sees either nothing or a whole file;
+two processes compiling the same graph at once both succeed. A module whose
+text does not match what we would write (truncated, edited) is rewritten, and
+a Numba cache entry that fails to load is deleted and recompiled.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+
+import numba
+import numpy as np
+
+CODEGEN_VERSION = "1"
+_LOCK = threading.Lock()
+_MEMO: dict[str, object] = {}
+
+
+def cache_dir() -> str:
+    d = os.environ.get("SYMDIFF_CACHE_DIR")
+    if not d:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        d = os.path.join(base, "symdiff")
+    return d
+
+
+def versions() -> str:
+    from ... import __version__
+
+    return (f"symdiff={__version__} codegen={CODEGEN_VERSION} numba={numba.__version__} "
+            f"numpy={np.__version__} python={sys.version.split()[0]}")
+
+
+def graph_key(source: str, constants) -> str:
+    h = hashlib.sha256()
+    h.update(versions().encode())
+    h.update(source.encode())
+    for name, arr in constants:
+        h.update(name.encode())
+        h.update(f"{arr.dtype.str}{arr.shape}".encode())
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()[:40]
+
+
+def _atomic_write(path: str, data: bytes) -> None:
+    d = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _writable_dir() -> str:
+    d = cache_dir()
+    try:
+        os.makedirs(d, exist_ok=True)
+        if os.access(d, os.W_OK):
+            return d
+    except OSError:
+        pass
+    d = os.path.join(tempfile.gettempdir(), f"symdiff-{os.getuid() if hasattr(os, 'getuid') else 'user'}")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def clear_numba_cache(module_path: str) -> None:
+    """Delete Numba's cache files of one generated module (after a failed load)."""
+    stem = os.path.splitext(os.path.basename(module_path))[0]
+    pats = [os.path.join(os.path.dirname(module_path), "__pycache__", stem + "*")]
+    ncd = os.environ.get("NUMBA_CACHE_DIR")
+    if ncd:
+        pats.append(os.path.join(ncd, "**", stem + "*"))
+    for pat in pats:
+        for f in glob.glob(pat, recursive=True):
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
+
+
+def load_module(key: str, text: str, const_data: dict | None):
+    """Write (if needed) and import the module ``sd_<key>``; returns the module object."""
+    with _LOCK:
+        mod = _MEMO.get(key)
+        if mod is not None:
+            return mod
+        d = _writable_dir()
+        path = os.path.join(d, f"sd_{key}.py")
+        data = text.encode()
+        if const_data:
+            npz = os.path.join(d, f"sd_{key}.npz")
+            if not _npz_ok(npz, const_data):
+                import io
+
+                buf = io.BytesIO()
+                np.savez(buf, **const_data)
+                _atomic_write(npz, buf.getvalue())
+        if _read(path) != data:
+            _atomic_write(path, data)
+        try:
+            mod = _import(key, path)
+        except _NUMBA_ERRORS:
+            raise
+        except Exception:
+            # a damaged Numba cache entry (truncated index or data): start again
+            clear_numba_cache(path)
+            if _read(path) != data:
+                _atomic_write(path, data)
+            mod = _import(key, path)
+        _MEMO[key] = mod
+        return mod
+
+
+def _npz_ok(path, const_data) -> bool:
+    try:
+        with np.load(path) as z:
+            return all(k in z and np.array_equal(z[k], v) and z[k].dtype == v.dtype for k, v in const_data.items())
+    except Exception:
+        return False
+
+
+def _import(key: str, path: str):
+    name = f"_symdiff_cache.sd_{key}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+from numba.core.errors import NumbaError as _NumbaError  # noqa: E402
+
+_NUMBA_ERRORS = (_NumbaError,)

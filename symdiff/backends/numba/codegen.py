@@ -1,0 +1,656 @@
+"""Python source for a planned graph: one ``@njit`` function computing every output.
+
+Layout of the generated module (``fn.source``)::
+
+    import ...                                  # numpy, numba, runtime helpers
+    _k0 = np.array(...)                         # constant arrays (module globals)
+    @nb.njit(<signature>, cache=True, fastmath=..., error_model="numpy")
+    def graph(in_x, in_y):
+        d_n = in_x.shape[0]                     # symbolic dims read at run time
+        # nest 0: loops over (d_n,)             # one fused loop nest per step
+        v2 = np.empty((d_n,), np.float64)
+        acc3 = 0.0
+        for i0 in range(d_n):
+            t0 = np.exp(in_x[i0])  # exp ('n',) float64
+            ...
+        return (acc3, v2)
+
+Every node that produces code gets one line ending in a comment with its label,
+shape and dtype. 0-d values are plain scalars (0-d inputs are passed as
+scalars and 0-d outputs returned as scalars; the caller wraps them).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ... import dtypes as dt
+from ...dims import shape_str
+from ...graph import Node
+from ...ops.linalg import parse_spec
+from .fusion import (Nest, Opaque, Plan, ZERO, dimx, elementwise_input_amaps, level,
+                     read_virtual_inputs, remap_input_amap, resolve_index, root_amap,
+                     slice_start)
+from .lowering import LOWERINGS, cast, compute_dtype, literal, np_type
+
+FASTMATH = ("nsz", "arcp", "contract", "afn", "reassoc")
+_NB = {"float64": "nb.float64", "float32": "nb.float32", "int64": "nb.int64", "bool": "nb.boolean"}
+
+
+def label(n: Node) -> str:
+    return f"{n.op.label(n)} {shape_str(n.shape)} {n.dtype}"
+
+
+def nb_type(n: Node) -> str:
+    t = _NB[n.dtype.name]
+    if n.ndim == 0:
+        return t
+    return t + "[" + ", ".join([":"] * (n.ndim - 1) + ["::1"]) + "]"
+
+
+def shape_code(shape) -> str:
+    if not shape:
+        return "()"
+    inner = ", ".join(dimx(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def prod_code(dims) -> str:
+    parts = [dimx(d) for d in dims if d != 1]
+    return " * ".join(parts) if parts else "1"
+
+
+def _indent(text: str, ind: str) -> list[str]:
+    return [ind + ln for ln in text.split("\n")]
+
+
+def _sanitize(name: str, k: int, used: set) -> str:
+    base = name if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name or "") else f"arg{k}"
+    v = f"in_{base}"
+    while v in used:
+        v += "_"
+    used.add(v)
+    return v
+
+
+class Codegen:
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.kinds = plan.kinds
+        self.mat = plan.materialized
+        self.vars: dict[int, str] = {}
+        self.layout: dict[str, str] = {}   # array var -> "C" | "A"
+        self.base: dict[str, str] = {}     # array var -> the var owning its memory
+        self.fresh: set[str] = set()       # arrays allocated by the generated code
+        self.constants: list[tuple[str, np.ndarray]] = []
+        self.body: list[str] = []
+        self._n = 0
+
+    # -- names ------------------------------------------------------------------
+    def temp(self, prefix: str = "t") -> str:
+        self._n += 1
+        return f"{prefix}{self._n}"
+
+    def read(self, n: Node, amap) -> str:
+        v = self.vars[id(n)]
+        if n.ndim == 0:
+            return v
+        return f"{v}[{', '.join(e for e, _ in amap)}]"
+
+    def source_expr(self, n: Node, amap) -> str:
+        name = n.op.name
+        if name == "constant":
+            return literal(n.kw["value"].array.item(), n.dtype)
+        if name == "fill":
+            return literal(n.kw["value"], n.dtype)
+        if name == "size_of":
+            return cast(dimx(n.kw["size"]), dt.INT64, n.dtype)
+        if name == "eye":
+            (e0, _), (e1, _) = amap
+            one, zero = literal(1, n.dtype), literal(0, n.dtype)
+            return f"({one} if ({e1}) - ({e0}) == {n.kw['k']} else {zero})"
+        raise AssertionError(name)
+
+    # -- whole function -------------------------------------------------------------
+    def generate(self) -> tuple[str, list]:
+        plan = self.plan
+        used: set = set()
+        params = []
+        for k, x in enumerate(plan.inputs):
+            v = _sanitize(x.name, k, used)
+            params.append(v)
+            self.vars[id(x)] = v
+            if x.ndim:
+                self.layout[v] = "C"
+                self.base[v] = v
+        bound = set()
+        for x, v in zip(plan.inputs, params):
+            for ax, d in enumerate(x.shape):
+                if isinstance(d, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", d) and d not in bound:
+                    bound.add(d)
+                    self.body.append(f"d_{d} = {v}.shape[{ax}]")
+        for n in plan.order:
+            for d in n.shape:
+                if isinstance(d, str):
+                    for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", d):
+                        if name not in bound:
+                            raise ValueError(f"symbolic dimension {name!r} (in {label(n)}) is not bound by any input")
+        for n in plan.order:
+            if n.op.is_constant and n.ndim > 0:
+                name = f"_k{len(self.constants)}"
+                self.constants.append((name, n.kw["value"].array))
+                self.vars[id(n)] = name
+                self.layout[name] = "C"
+                self.base[name] = name
+        for k, step in enumerate(plan.steps):
+            if isinstance(step, Nest):
+                NestEmitter(self, step, k).emit()
+            else:
+                self.emit_opaque(step.node)
+        rets = self.returns()
+        sig = ", ".join(nb_type(x) for x in plan.inputs)
+        lines = [
+            "@nb.njit((" + sig + ("," if len(plan.inputs) == 1 else "") + "), cache=True, nogil=True,",
+            "        fastmath={" + ", ".join(repr(f) for f in FASTMATH) + "}, error_model=\"numpy\")",
+            f"def graph({', '.join(params)}):",
+        ]
+        if plan.inputs:
+            lines.append("    # inputs: " + ", ".join(f"{v} = {x.name} {shape_str(x.shape)} {x.dtype}"
+                                               for v, x in zip(params, plan.inputs)))
+        lines += ["    " + ln for ln in self.body]
+        lines.append("    return (" + "".join(r + ", " for r in rets).rstrip() + ")")
+        return "\n".join(lines) + "\n", self.constants
+
+    def returns(self) -> list[str]:
+        claimed: set = set()
+        out = []
+        for y in self.plan.outputs:
+            if id(y) not in self.vars:
+                out.append(self.source_expr(y, ()) if y.ndim == 0 else "None")
+                continue
+            v = self.vars[id(y)]
+            if y.ndim == 0:
+                out.append(v)
+                continue
+            b = self.base.get(v, v)
+            if v in self.fresh or (b in self.fresh and b != v):
+                if b in claimed:
+                    out.append(f"{v}.copy()")
+                else:
+                    claimed.add(b)
+                    out.append(v)
+            else:
+                out.append(f"{v}.copy()")
+        return out
+
+    def contiguous(self, v: str) -> str:
+        return v if self.layout.get(v) == "C" else f"np.ascontiguousarray({v})"
+
+    # -- opaque steps -------------------------------------------------------------
+    def emit_opaque(self, n: Node):
+        name = n.op.name
+        self.body.append(f"# {label(n)}")
+        if name == "einsum":
+            self.emit_einsum(n)
+        elif name == "reshape":
+            x = self.vars[id(n.inputs[0])]
+            v = self.temp("v")
+            self.body.append(f"{v} = {self.contiguous(x)}.reshape({shape_code(n.shape)})")
+            self.vars[id(n)] = v
+            self.layout[v] = "C"
+            self.base[v] = self.base.get(x, x) if self.layout.get(x) == "C" else v
+            if self.base[v] == v:
+                self.fresh.add(v)
+        elif name == "take_add":
+            self.emit_take_add(n)
+        elif name == "put_along_axis_add":
+            self.emit_put_along_axis_add(n)
+        else:
+            raise AssertionError(name)
+
+    def _new_array(self, n: Node, init: str = "empty") -> str:
+        v = self.temp("v")
+        self.vars[id(n)] = v
+        if n.ndim == 0:
+            return v
+        if init == "empty":
+            self.body.append(f"{v} = np.empty({shape_code(n.shape)}, {np_type(n.dtype)})")
+        else:
+            self.body.append(f"{v} = np.zeros({shape_code(n.shape)}, {np_type(n.dtype)})")
+        self.layout[v] = "C"
+        self.base[v] = v
+        self.fresh.add(v)
+        return v
+
+    def _loops(self, dims, names) -> tuple[list[str], str]:
+        lines, ind = [], ""
+        for d, i in zip(dims, names):
+            lines.append(f"{ind}for {i} in range({dimx(d)}):")
+            ind += "    "
+        return lines, ind
+
+    def emit_take_add(self, n: Node):
+        x, idx = n.inputs
+        axis, shape = n.kw["axis"], n.kw["shape"]
+        out = self._new_array(n, "zeros")
+        names = [f"j{k}" for k in range(x.ndim)]
+        lines, ind = self._loops(x.shape, names)
+        q = idx.ndim
+        k = self.read(idx, [(nm, None) for nm in names[axis:axis + q]])
+        tgt = names[:axis] + [f"_wrap({k}, {dimx(shape[axis])})"] + names[axis + q:]
+        xv = self.read(x, [(nm, None) for nm in names])
+        lines.append(f"{ind}{out}[{', '.join(tgt)}] += {xv}")
+        self.body.extend(lines)
+
+    def emit_put_along_axis_add(self, n: Node):
+        x, idx = n.inputs
+        axis, shape = n.kw["axis"], n.kw["shape"]
+        out = self._new_array(n, "zeros")
+        names = [f"j{k}" for k in range(x.ndim)]
+        lines, ind = self._loops(x.shape, names)
+        off = x.ndim - idx.ndim
+        ientries = [("0" if d == 1 else names[k + off], None) for k, d in enumerate(idx.shape)]
+        k = self.read(idx, ientries)
+        tgt = []
+        for j in range(x.ndim):
+            if j == axis:
+                tgt.append(f"_wrap({k}, {dimx(shape[axis])})")
+            elif shape[j] == 1 and x.shape[j] != 1:
+                tgt.append("0")
+            else:
+                tgt.append(names[j])
+        xv = self.read(x, [(nm, None) for nm in names])
+        lines.append(f"{ind}{out}[{', '.join(tgt)}] += {xv}")
+        self.body.extend(lines)
+
+    # -- einsum -------------------------------------------------------------------
+    def emit_einsum(self, n: Node):
+        ops = self.plan.einsum_operands[id(n)]
+        _, out_sub = parse_spec(n.kw["spec"])
+        if not self._einsum_blas(n, ops, out_sub):
+            self._einsum_loops(n, ops, out_sub)
+
+    def _einsum_blas(self, n, ops, so) -> bool:
+        if n.dtype.kind != "f" or len(ops) != 2:
+            return False
+        (a, sa), (b, sb) = ops
+        if not sa or not sb or len(set(sa)) != len(sa) or len(set(sb)) != len(sb):
+            return False
+        if any(c in sa and c in sb and c in so for c in so):
+            return False  # batch letters: loops
+        if any(c not in so and not (c in sa and c in sb) for c in sa + sb):
+            return False  # a letter summed inside one operand only
+        K = [c for c in sa if c in sb]
+        FA = [c for c in sa if c not in sb]
+        FB = [c for c in sb if c not in sa]
+        size = {}
+        for s, x in ((sa, a), (sb, b)):
+            for c, d in zip(s, x.shape):
+                size[c] = d
+        A = self._as_dtype(self.vars[id(a)], a.dtype, n.dtype)
+        B = self._as_dtype(self.vars[id(b)], b.dtype, n.dtype)
+        Ks = prod_code(size[c] for c in K)
+        Ms = prod_code(size[c] for c in FA)
+        Ns = prod_code(size[c] for c in FB)
+        sK, sFA, sFB = "".join(K), "".join(FA), "".join(FB)
+
+        def operand(var, sub, first, second, first_s, second_s, vector):
+            # a 2-d (first, second) view of ``var`` (or a vector when one group is empty)
+            if vector:
+                want = first + second
+                if sub != want:
+                    var = f"np.ascontiguousarray({var}.transpose({tuple(sub.index(c) for c in want)}))"
+                else:
+                    var = self.contiguous(var)
+                return f"{var}.reshape(({first_s if first else second_s},))"
+            if sub == first + second:
+                return f"{self.contiguous(var)}.reshape(({first_s}, {second_s}))"
+            if sub == second + first:
+                return f"{self.contiguous(var)}.reshape(({second_s}, {first_s})).T"
+            perm = tuple(sub.index(c) for c in first + second)
+            return f"np.ascontiguousarray({var}.transpose({perm})).reshape(({first_s}, {second_s}))"
+
+        r = self.temp("v")
+        if not K:
+            am = operand(A, sa, sFA, "", Ms, "1", True)
+            bm = operand(B, sb, sFB, "", Ns, "1", True)
+            self.body.append(f"{r} = np.outer({am}, {bm})  # {label(n)}")
+        else:
+            am = operand(A, sa, sFA, sK, Ms, Ks, not FA)
+            bm = operand(B, sb, sK, sFB, Ks, Ns, not FB)
+            self.body.append(f"{r} = np.dot({am}, {bm})  # {label(n)}")
+        self.vars[id(n)] = r
+        if n.ndim == 0:
+            return True
+        self.layout[r] = "C"
+        self.base[r] = r
+        self.fresh.add(r)
+        full = FA + FB
+        full_shape = tuple(size[c] for c in full)
+        if (len(FA) > 1 or len(FB) > 1) or (not K and (not FA or not FB)):
+            v = self.temp("v")
+            self.body.append(f"{v} = {r}.reshape({shape_code(full_shape)})")
+            self.layout[v], self.base[v] = "C", r
+            self.vars[id(n)] = r = v
+        if list(so) != full:
+            v = self.temp("v")
+            perm = tuple(full.index(c) for c in so)
+            self.body.append(f"{v} = {r}.transpose({perm})")
+            self.layout[v], self.base[v] = "A", self.base[r]
+            self.vars[id(n)] = v
+        return True
+
+    def _as_dtype(self, var, src, dst) -> str:
+        if np.dtype(src) == np.dtype(dst):
+            return var
+        v = self.temp("v")
+        self.body.append(f"{v} = {var}.astype({np_type(dst)})")
+        self.layout[v], self.base[v] = "C", v
+        return v
+
+    def _einsum_loops(self, n, ops, so):
+        size = {}
+        for x, s in ops:
+            for c, d in zip(s, x.shape):
+                size[c] = d
+        summed = []
+        for _, s in ops:
+            for c in s:
+                if c not in so and c not in summed:
+                    summed.append(c)
+        out = self._new_array(n, "empty")
+        idx = {c: f"j_{c}" for c in list(so) + summed}
+        lines, ind = self._loops([size[c] for c in so], [idx[c] for c in so])
+        acc = self.temp("acc")
+        zero = literal(0, n.dtype)
+        lines.append(f"{ind}{acc} = {zero}")
+        inner, ind2 = self._loops([size[c] for c in summed], [idx[c] for c in summed])
+        lines += [ind + ln for ln in inner]
+        ind2 = ind + ind2
+        factors = [cast(self.read(x, [(idx[c], None) for c in s]), x.dtype, n.dtype) for x, s in ops]
+        if n.dtype == dt.BOOL:
+            lines.append(f"{ind2}{acc} = {acc} | ({' & '.join(factors)})")
+        else:
+            lines.append(f"{ind2}{acc} += {' * '.join(factors) if factors else literal(1, n.dtype)}")
+        if n.ndim == 0:
+            lines.append(f"{ind}{out} = {acc}")
+        else:
+            lines.append(f"{ind}{out}[{', '.join(idx[c] for c in so)}] = {acc}")
+        self.body.extend(lines)
+
+
+# ---------------------------------------------------------------------- loop nests
+
+_ACC_INIT = {
+    "sum": lambda d: literal(0, d),
+    "prod": lambda d: literal(1, d),
+    "max": lambda d: ("False" if d == dt.BOOL else literal(np.iinfo(np.int64).min, d) if d == dt.INT64 else literal(-np.inf, d)),
+    "min": lambda d: ("True" if d == dt.BOOL else literal(np.iinfo(np.int64).max, d) if d == dt.INT64 else literal(np.inf, d)),
+}
+
+
+class NestEmitter:
+    """Emit one loop nest: its roots stored or accumulated, virtual nodes as statements."""
+
+    def __init__(self, cg: Codegen, nest: Nest, k: int):
+        self.cg = cg
+        self.nest = nest
+        self.k = k
+        self.dom = nest.domain
+        self.r = len(self.dom)
+        self.pre = [[] for _ in range(self.r + 1)]
+        self.post = [[] for _ in range(self.r + 1)]
+        self.alloc: list[str] = []
+        self.after: list[str] = []
+        self.cse: dict = {}
+
+    def temp(self, prefix: str = "t") -> str:
+        return self.cg.temp(prefix)
+
+    # -- expressions ---------------------------------------------------------------
+    def expand(self, n: Node, amap, as_root: bool = False) -> str:
+        key = (id(n), amap)
+        if key in self.cse:
+            return self.cse[key]
+        cg = self.cg
+        if id(n) in cg.vars and not as_root:
+            return cg.read(n, amap)
+        kind = cg.kinds[id(n)]
+        if kind == "source":
+            expr = cg.source_expr(n, amap)
+        elif kind == "remap":
+            expr = self.expand(n.inputs[0], remap_input_amap(n, amap))
+        elif kind == "elementwise":
+            args = []
+            for i, (x, a) in enumerate(zip(n.inputs, elementwise_input_amaps(n, amap))):
+                args.append(cast(self.expand(x, a), x.dtype, compute_dtype(n, i)))
+            res = LOWERINGS[n.op.name].template(self, n, args, [x.dtype for x in n.inputs])
+            lvl = level(amap)
+            if isinstance(res, tuple):
+                lines, res = res
+                self.pre[lvl].extend(lines)
+            if n.dtype == dt.FLOAT32:
+                res = f"np.float32({res})"
+            expr = self.temp()
+            self.pre[lvl].append(f"{expr} = {res}  # {label(n)}")
+        elif kind == "read":
+            res = self.read_expr(n, amap)
+            expr = self.temp()
+            self.pre[level(amap)].append(f"{expr} = {res}  # {label(n)}")
+        else:
+            raise AssertionError(f"{n.op.name} ({kind}) cannot be computed inside a loop nest")
+        self.cse[key] = expr
+        return expr
+
+    def read_expr(self, n: Node, amap) -> str:
+        cg = self.cg
+        name = n.op.name
+        zero = literal(0, n.dtype)
+        if name == "take":
+            x, idx = n.inputs
+            a = n.kw["axis"]
+            (ix, ia), = read_virtual_inputs(n, amap)
+            k = self.expand(ix, ia)
+            entries = list(amap[:a]) + [(f"_wrap({k}, {dimx(x.shape[a])})", None)] + list(amap[a + idx.ndim:])
+            return cg.read(x, entries)
+        if name == "take_along_axis":
+            x, idx = n.inputs
+            a = n.kw["axis"]
+            (ix, ia), = read_virtual_inputs(n, amap)
+            k = self.expand(ix, ia)
+            entries = []
+            for j, d in enumerate(x.shape):
+                if j == a:
+                    entries.append((f"_wrap({k}, {dimx(d)})", None))
+                else:
+                    entries.append(ZERO if d == 1 else amap[j])
+            return cg.read(x, entries)
+        if name == "pad_axis":
+            x = n.inputs[0]
+            a = n.kw["axis"]
+            before = dimx(n.kw["before"])
+            e = amap[a][0]
+            entries = list(amap)
+            entries[a] = (f"{e} - {before}", None)
+            cond = f"{before} <= {e} < {before} + {dimx(x.shape[a])}"
+            return f"({cast(cg.read(x, entries), x.dtype, n.dtype)} if {cond} else {zero})"
+        if name == "concatenate":
+            a = n.kw["axis"]
+            e = amap[a][0]
+            offset = "0"
+            parts = []
+            for j, x in enumerate(n.inputs):
+                entries = list(amap)
+                entries[a] = (e if offset == "0" else f"{e} - ({offset})", None)
+                val = cast(cg.read(x, entries), x.dtype, n.dtype)
+                offset = dimx(x.shape[a]) if offset == "0" else f"{offset} + {dimx(x.shape[a])}"
+                parts.append((val, f"{e} < {offset}"))
+            expr = parts[-1][0]
+            for val, cond in reversed(parts[:-1]):
+                expr = f"({val} if {cond} else {expr})"
+            return expr
+        if name == "scatter_index":
+            x = n.inputs[0]
+            shape = n.kw["shape"]
+            conds, entries = [], []
+            p = 0
+            for ent in n.kw["index"]:
+                if ent[0] == "n":
+                    entries.append(ZERO)
+                    continue
+                e = amap[p][0]
+                if ent[0] == "i":
+                    conds.append(f"{e} == {resolve_index(ent[1], shape[p])}")
+                else:
+                    _, start, stop, step = ent
+                    step = step or 1
+                    st = slice_start(start, step, shape[p])
+                    length = dimx(x.shape[len(entries)])
+                    rel = e if st == "0" else f"({e} - ({st}))"
+                    if step == 1:
+                        conds.append(f"0 <= {rel} < {length}")
+                        entries.append((rel, None))
+                    else:
+                        conds.append(f"{rel} % {step} == 0 and 0 <= {rel} // {step} < {length}")
+                        entries.append((f"{rel} // {step}", None))
+                p += 1
+            val = cg.read(x, entries)
+            if not conds:
+                return val
+            return f"({val} if {' and '.join(conds)} else {zero})"
+        raise AssertionError(name)
+
+    # -- roots ----------------------------------------------------------------------
+    def emit(self):
+        cg = self.cg
+        for n in self.nest.roots:
+            if cg.kinds[id(n)] == "reduction":
+                self.reduce(n)
+            else:
+                self.store(n)
+        dims = ", ".join(dimx(d) for d in self.dom)
+        names = ", ".join(n.op.name for n in self.nest.roots)
+        cg.body.append(f"# --- loop nest {self.k} over ({dims}): {names}")
+        cg.body.extend(self.alloc)
+        out: list[str] = []
+
+        def rec(L, ind):
+            for s in self.pre[L]:
+                out.extend(_indent(s, ind))
+            if L < self.r:
+                out.append(f"{ind}for i{L} in range({dimx(self.dom[L])}):")
+                mark = len(out)
+                rec(L + 1, ind + "    ")
+                if len(out) == mark:
+                    out.append(ind + "    pass")
+            for s in self.post[L]:
+                out.extend(_indent(s, ind))
+
+        rec(0, "")
+        cg.body.extend(out)
+        cg.body.extend(self.after)
+
+    def store(self, n: Node):
+        cg = self.cg
+        amap = root_amap(n.shape)
+        expr = self.expand(n, amap, as_root=True)
+        if n.ndim == 0:
+            v = self.temp("v")
+            self.pre[0].append(f"{v} = {expr}")
+            cg.vars[id(n)] = v
+            self.cse[(id(n), amap)] = v
+            return
+        v = self.temp("v")
+        self.alloc.append(f"{v} = np.empty({shape_code(n.shape)}, {np_type(n.dtype)})  # {label(n)}")
+        cg.vars[id(n)] = v
+        cg.layout[v] = "C"
+        cg.base[v] = v
+        cg.fresh.add(v)
+        idx = ", ".join(e for e, _ in amap)
+        self.pre[self.r].append(f"{v}[{idx}] = {expr}")
+
+    def reduce(self, n: Node):
+        cg = self.cg
+        x = n.inputs[0]
+        name = n.op.name
+        axes, keepdims = n.kw["axes"], n.kw["keepdims"]
+        xmap = root_amap(x.shape)
+        v = self.expand(x, xmap)
+        red = {next(iter(ax)) for k, (e, ax) in enumerate(xmap) if k in axes and ax}
+        kept = {next(iter(ax)) for k, (e, ax) in enumerate(xmap) if k not in axes and ax}
+        out_entries = [ZERO if k in axes else xmap[k] for k in range(x.ndim) if keepdims or k not in axes]
+        idx = ", ".join(e for e, _ in out_entries)
+        if name == "logsumexp":
+            accdt = dt.FLOAT64 if n.dtype == dt.FLOAT32 else n.dtype
+        elif name in ("sum", "prod"):
+            accdt = dt.FLOAT64 if n.dtype == dt.FLOAT32 else n.dtype
+        else:
+            accdt = n.dtype
+        val = cast(v, x.dtype, accdt)
+        res = self.temp("v")
+        cg.vars[id(n)] = res
+        prefix = not kept or not red or max(kept) < min(red)
+        if prefix:
+            L = len(kept)
+            if name == "logsumexp":
+                m, s = self.temp("m"), self.temp("s")
+                self.pre[L].append(f"{m} = {literal(-np.inf, accdt)}\n{s} = {literal(0, accdt)}  # {label(n)}")
+                self.pre[self.r].append(self._lse_step(m, s, val, accdt))
+                final = f"np.log({s}) + {m}"
+            else:
+                acc = self.temp("acc")
+                self.pre[L].append(f"{acc} = {_ACC_INIT[name](accdt)}  # {label(n)}")
+                self.pre[self.r].append(self._acc_step(name, acc, val, accdt))
+                final = acc
+            final = cast(final, accdt, n.dtype)
+            if n.ndim == 0:
+                self.post[L].append(f"{res} = {final}")
+            else:
+                self.alloc.append(f"{res} = np.empty({shape_code(n.shape)}, {np_type(n.dtype)})  # {label(n)}")
+                self.post[L].append(f"{res}[{idx}] = {final}")
+                cg.layout[res], cg.base[res] = "C", res
+                cg.fresh.add(res)
+            return
+        shape = shape_code(n.shape)
+        cg.layout[res], cg.base[res] = "C", res
+        cg.fresh.add(res)
+        if name == "logsumexp":
+            m, s = self.temp("m"), self.temp("s")
+            self.alloc.append(f"{m} = np.full({shape}, {literal(-np.inf, accdt)})  # {label(n)}")
+            self.alloc.append(f"{s} = np.zeros({shape}, {np_type(accdt)})")
+            self.pre[self.r].append(self._lse_step(f"{m}[{idx}]", f"{s}[{idx}]", val, accdt))
+            self.after.append(f"{res} = (np.log({s}) + {m}).astype({np_type(n.dtype)})")
+            return
+        acc = self.temp("acc")
+        self.alloc.append(f"{acc} = np.full({shape}, {_ACC_INIT[name](accdt)}, {np_type(accdt)})  # {label(n)}")
+        self.pre[self.r].append(self._acc_step(name, f"{acc}[{idx}]", val, accdt))
+        if accdt != n.dtype:
+            self.after.append(f"{res} = {acc}.astype({np_type(n.dtype)})")
+        else:
+            self.after.append(f"{res} = {acc}")
+
+    @staticmethod
+    def _acc_step(name, acc, val, d) -> str:
+        if name == "sum":
+            return f"{acc} = {acc} | {val}" if d == dt.BOOL else f"{acc} += {val}"
+        if name == "prod":
+            return f"{acc} = {acc} & {val}" if d == dt.BOOL else f"{acc} *= {val}"
+        if d == dt.BOOL:
+            return f"{acc} = {acc} | {val}" if name == "max" else f"{acc} = {acc} & {val}"
+        if d == dt.INT64:
+            return f"{acc} = {name}({acc}, {val})"
+        cmp = ">" if name == "max" else "<"
+        return f"{acc} = {val} if ({val} {cmp} {acc} or {val} != {val}) else {acc}"
+
+    @staticmethod
+    def _lse_step(m, s, val, d) -> str:
+        one = literal(1, d)
+        return (f"if {val} > {m}:\n    {s} = {s} * np.exp({m} - {val}) + {one}\n    {m} = {val}\n"
+                f"elif {val} == {m}:\n    {s} += {one}\nelse:\n    {s} += np.exp({val} - {m})")
+
+
+def generate(plan: Plan) -> tuple[str, list]:
+    """The source of the ``graph`` function and the constant arrays it reads."""
+    return Codegen(plan).generate()

@@ -1,0 +1,29 @@
+"""Small helpers the generated code calls (inlined into it by Numba)."""
+
+from __future__ import annotations
+
+import numba as nb
+
+
+@nb.njit(inline="always", cache=True)
+def _wrap(k, d):
+    """A gather index with NumPy's rules: negative counts from the end, out of range raises."""
+    if k < 0:
+        k += d
+    if k < 0 or k >= d:
+        raise IndexError("index out of bounds in take / take_along_axis")
+    return k
+
+
+@nb.njit(inline="always", cache=True)
+def _ipow(a, b):
+    """Integer power by squaring (NumPy refuses negative exponents)."""
+    if b < 0:
+        raise ValueError("Integers to negative integer powers are not allowed.")
+    r = a - a + 1
+    while b:
+        if b & 1:
+            r *= a
+        a *= a
+        b >>= 1
+    return r
