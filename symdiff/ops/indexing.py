@@ -96,7 +96,9 @@ def _slice_length(e, d):
     _, start, stop, step = e
     if isinstance(d, int):
         return len(range(*slice(start, stop, step).indices(d)))
-    # symbolic: only unit steps, with bounds relative to either end
+    # symbolic: full reversals, or unit steps with bounds relative to either end
+    if step == -1:
+        return d
     lo = 0 if start is None else (start if start >= 0 else dim_sub(d, -start))
     hi = d if stop is None else (stop if stop >= 0 else dim_sub(d, -stop))
     return dim_sub(hi, lo)
@@ -169,6 +171,8 @@ def _canonical_slice(s: slice, d, axis, x):
         if step < 0 and stop < 0:
             stop = None
         return ("s", start, stop, step)
+    if step == -1 and start is None and stop is None:
+        return ("s", None, None, -1)  # a full reversal keeps the length
     if step not in (None, 1):
         raise shape_error("getitem", f"a slice with step {step} of the symbolic axis {axis} ({d!r}) of shape {shape_str(x.shape)} is not supported")
     return ("s", start, stop, None)
