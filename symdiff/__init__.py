@@ -24,10 +24,11 @@ from .graph import Node
 from .numpy_api import *  # noqa: F401,F403
 from .numpy_api import __all__ as _numpy_names
 from .printing import count_nodes, debugprint, to_dot
+from .rewrite.pipeline import simplify
 
 __version__ = "0.1.0"
 
 __all__ = sorted(set(_numpy_names) | {
     "Function", "Node", "ShapeError", "check_grad", "count_nodes", "debugprint", "evaluate",
-    "function", "grad", "hessian", "hvp", "jacobian", "jvp", "to_dot", "vjp",
+    "function", "grad", "simplify", "hessian", "hvp", "jacobian", "jvp", "to_dot", "vjp",
 })

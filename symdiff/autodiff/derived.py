@@ -36,6 +36,7 @@ def grad(cost: Node, wrt: Node | Sequence[Node]) -> Node | list[Node]:
     many = isinstance(wrt, (list, tuple))
     ws = list(wrt) if many else [wrt]
     _check_nodes(ws)
+    cost = _stable(cost, ws)
     if len(ws) == 1 and ws[0].ndim == 0:
         # One scalar variable: forward mode costs the same and, repeated, gives
         # k-th derivatives whose graphs grow polynomially in k (the tangent of
@@ -53,7 +54,7 @@ def vjp(y: Node, x: Node, u) -> Node:
     u = ew.cast(as_node(u), y.dtype) if as_node(u).dtype != y.dtype else as_node(u)
     if u.shape != y.shape:
         u = _match("vjp", u, y.shape, "the output")
-    return backward([(y, u)], [x])[0]
+    return backward([(_stable(y, [x]), u)], [x])[0]
 
 
 def jvp(y: Node, x: Node, v) -> Node:
@@ -63,7 +64,7 @@ def jvp(y: Node, x: Node, v) -> Node:
     v = as_node(v)
     if v.shape != x.shape:
         v = _match("jvp", v, x.shape, "the variable")
-    return forward([y], [x], [v])[0]
+    return forward([_stable(y, [x])], [x], [v])[0]
 
 
 def jacobian(y: Node, x: Node) -> Node:
@@ -74,7 +75,7 @@ def jacobian(y: Node, x: Node) -> Node:
     """
     y = as_node(y)
     _check_nodes([x])
-    t = forward([y], [x], [identity_seed(x)], nb=x.ndim)[0]  # shape x.shape + y.shape
+    t = forward([_stable(y, [x])], [x], [identity_seed(x)], nb=x.ndim)[0]  # shape x.shape + y.shape
     k = x.ndim
     return shp.transpose(t, tuple(range(k, k + y.ndim)) + tuple(range(k)))
 
@@ -107,6 +108,17 @@ def identity_seed(x: Node) -> Node:
         e = shp.reshape(e, tuple(shape))
         seed = e if seed is None else ew.multiply(seed, e)
     return shp.broadcast_to(seed, x.shape + x.shape)
+
+
+def _stable(y: Node, wrt) -> Node:
+    """``y`` with textbook formulas replaced by stable forms before differentiating.
+
+    The derivative of ``log(sigmoid(x))`` is then built from ``-softplus(-x)``
+    and is finite where the textbook form gives nan. Nodes in ``wrt`` are kept.
+    """
+    from ..rewrite.pipeline import stabilize
+
+    return stabilize([y], protect=wrt)[0]
 
 
 def _check_nodes(ws):

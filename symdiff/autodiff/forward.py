@@ -32,17 +32,17 @@ def forward(outputs: Sequence[Node], wrt: Sequence[Node], tangents: Sequence[Nod
         if id(node) in tan or id(node) not in relevant:
             continue
         op = node.op
-        ts = [None if i in op.nondiff_inputs else tan.get(id(x)) for i, x in enumerate(node.inputs)]
-        if all(t is None for t in ts):
-            continue
-        for x, t in zip(node.inputs, ts):
-            if t is not None and not dt.is_float(x.dtype):
+        if not op.differentiable or not dt.is_float(node.dtype):
+            continue  # piecewise-constant: a consumer that needs its derivative raises below
+        for i, x in enumerate(node.inputs):
+            if i not in op.nondiff_inputs and id(x) in relevant and not dt.is_float(x.dtype):
                 raise TypeError(
                     f"cannot differentiate through {op.name}: its input {x!r} is {x.dtype} "
                     "and depends on the variable; integer and boolean nodes have no derivative"
                 )
-        if not dt.is_float(node.dtype):
-            raise TypeError(f"cannot differentiate through {node!r}: its dtype is {node.dtype}")
+        ts = [None if i in op.nondiff_inputs else tan.get(id(x)) for i, x in enumerate(node.inputs)]
+        if all(t is None for t in ts):
+            continue
         t = op.jvp(ts, node, *node.inputs, nb=nb, **node.kw)
         if t is None:
             continue

@@ -65,7 +65,7 @@ def bind_arguments(inputs: Sequence[Node], args: Sequence[object]):
 class Function:
     """A callable for fixed inputs and outputs. ``fn.source`` shows what runs."""
 
-    def __init__(self, inputs, outputs, backend: str):
+    def __init__(self, inputs, outputs, backend: str, simplify: bool = True, fast_math: bool = False):
         self.inputs = list(inputs)
         for x in self.inputs:
             if not isinstance(x, Node) or not x.op.is_input:
@@ -75,6 +75,10 @@ class Function:
         self.single = not isinstance(outputs, (list, tuple))
         self.outputs = [as_node(outputs)] if self.single else [as_node(o) for o in outputs]
         self.backend = backend
+        if simplify:
+            from ..rewrite.pipeline import simplify as _simplify
+
+            self.outputs = _simplify(self.outputs, fast_math=fast_math)
         if backend == "numpy":
             from .reference import Plan
 
@@ -118,11 +122,14 @@ class Function:
         return f"<symdiff.Function({ins}) -> {len(self.outputs)} output(s), backend={self.backend!r}>"
 
 
-def function(inputs, outputs, backend: str = "numba") -> Function:
+def function(inputs, outputs, backend: str = "numba", simplify: bool = True, fast_math: bool = False) -> Function:
     """Compile ``outputs`` as a function of the input symbols ``inputs``.
 
     ``outputs`` is a node (the call returns one array) or a list/tuple of nodes
     (the call returns a tuple). ``backend="numpy"`` is the reference interpreter.
+    The graph is rewritten first (``sd.simplify``: identities, stable forms,
+    constant folding); ``simplify=False`` compiles it as built, for debugging.
+    ``fast_math=True`` also allows rewrites that are wrong for inf or nan.
 
     >>> import symdiff as sd
     >>> x = sd.vector("x", "n")
@@ -132,4 +139,4 @@ def function(inputs, outputs, backend: str = "numba") -> Function:
     """
     if isinstance(inputs, Node):
         inputs = [inputs]
-    return Function(inputs, outputs, backend)
+    return Function(inputs, outputs, backend, simplify=simplify, fast_math=fast_math)

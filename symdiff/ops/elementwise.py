@@ -295,7 +295,7 @@ class Where(Elementwise):
 
     name = "where"
     nin = 3
-    numpy_fn = np.where
+    numpy_fn = staticmethod(np.where)
     nondiff_inputs = (0,)
 
     def infer(self, c, x, y):

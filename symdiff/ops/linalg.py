@@ -87,21 +87,20 @@ class Einsum(Op):
         grads = []
         for k, x in enumerate(xs):
             others = [(s, v) for j, (s, v) in enumerate(zip(in_subs, xs)) if j != k] + [(out_sub, ct)]
-            present = set("".join(s for s, _ in others))
             sub_k = in_subs[k]
             used = set(spec)
-            target, extras, seen = [], [], {}
+            target, extras, seen = [], [], set()
             for c, d in zip(sub_k, x.shape):
-                if c not in present:
-                    target.append(None)  # summed only inside operand k: broadcast back
-                elif c in seen:
+                if c in seen:  # a diagonal: a fresh letter tied to c by an identity factor
                     f = _fresh(used, 1)
                     used.add(f)
                     extras.append((c + f, eye_dim(d, x.dtype)))
                     target.append(f)
                 else:
-                    seen[c] = d
+                    seen.add(c)
                     target.append(c)
+            present = set("".join(s for s, _ in others + extras))
+            target = [t if t in present else None for t in target]  # None: summed inside k only
             kept = "".join(t for t in target if t is not None)
             terms = others + extras
             g = einsum_raw([s for s, _ in terms], kept, [v for _, v in terms])

@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtypes as dt
 from ..dims import dims_product
 from ..errors import shape_error
-from ..graph import OPS, Node, Op, as_node
+from ..graph import OPS, Node, Op, as_node, const_like
 from ..shapes import normalize_axes, reduced_shape
 from . import elementwise as ew
 from ._util import batch_axes, restore_reduced
@@ -40,7 +40,7 @@ class Sum(Reduction):
     """
 
     name = "sum"
-    numpy_fn = np.sum
+    numpy_fn = staticmethod(np.sum)
 
     def result_dtype(self, d):
         return dt.INT64 if d.kind in "bi" else d
@@ -67,7 +67,7 @@ class Prod(Reduction):
     """
 
     name = "prod"
-    numpy_fn = np.prod
+    numpy_fn = staticmethod(np.prod)
 
     def result_dtype(self, d):
         return dt.INT64 if d.kind in "bi" else d
@@ -105,7 +105,7 @@ class _Chooser(Reduction):
         return super().infer(x, axes=axes, keepdims=keepdims)
 
     def _weights(self, out, x, axes, keepdims):
-        hit = ew.cast(ew.equal(x, restore_reduced(out, x.shape, axes, keepdims)), x.dtype)
+        hit = ew.where(ew.equal(x, restore_reduced(out, x.shape, axes, keepdims)), const_like(1.0, x), const_like(0.0, x))
         return ew.divide(hit, sum(hit, axis=axes, keepdims=True))
 
     def vjp(self, ct, out, x, *, axes, keepdims):
@@ -121,14 +121,14 @@ class Max(_Chooser):
     """Largest entry over ``axes``; ties share the derivative equally (JAX's convention)."""
 
     name = "max"
-    numpy_fn = np.max
+    numpy_fn = staticmethod(np.max)
 
 
 class Min(_Chooser):
     """Smallest entry over ``axes``; ties share the derivative equally (JAX's convention)."""
 
     name = "min"
-    numpy_fn = np.min
+    numpy_fn = staticmethod(np.min)
 
 
 def _reduce(name):

@@ -1,0 +1,1 @@
+"""Graph rewrites: simplification, constant folding, numerically stable forms."""
