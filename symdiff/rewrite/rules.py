@@ -120,11 +120,13 @@ ALGEBRA.append(R(
 STABILITY = [
     R("log_of_sigmoid", P("log", P("sigmoid", X)), lambda b, n: ew.negative(nn.softplus(ew.negative(b["x"]))),
       "log(sigmoid(x)) -> -softplus(-x). Exact; finite for x = -800 where sigmoid underflows to 0."),
-    R("log_of_one_minus_sigmoid", P("log", P("subtract", Const(1), P("sigmoid", X))),
-      lambda b, n: ew.negative(nn.softplus(b["x"])),
-      "log(1 - sigmoid(x)) -> -softplus(x). Exact; finite for large x."),
     R("one_minus_sigmoid", P("subtract", Const(1), P("sigmoid", X)), lambda b, n: nn.sigmoid(ew.negative(b["x"])),
-      "1 - sigmoid(x) -> sigmoid(-x). Exact; no cancellation for large x."),
+      "1 - sigmoid(x) -> sigmoid(-x). Exact; no cancellation for large x. With log_of_sigmoid "
+      "this also turns log(1 - sigmoid(x)) into -softplus(x)."),
+    R("log_of_softplus_form", P("log", P("add", Const(1), P("exp", X))), lambda b, n: nn.softplus(b["x"]),
+      "log(1 + exp(x)) -> softplus(x). Exact; no overflow for large x."),
+    R("log1p_of_exp", P("log1p", P("exp", X)), lambda b, n: nn.softplus(b["x"]),
+      "log1p(exp(x)) -> softplus(x). Exact; no overflow for large x."),
     R("log_of_one_plus", P("log", P("add", Const(1), X)), lambda b, n: ew.log1p(b["x"]),
       "log(1 + x) -> log1p(x). Exact; accurate for |x| << 1."),
     R("exp_minus_one", P("subtract", P("exp", X), Const(1)), lambda b, n: ew.expm1(b["x"]),
@@ -134,8 +136,6 @@ STABILITY = [
       "log(sum(exp(x), axes)) -> logsumexp(x, axes). Exact; no overflow for large x."),
     R("naive_sigmoid", P("divide", Const(1), P("add", Const(1), P("exp", P("negative", X)))),
       lambda b, n: nn.sigmoid(b["x"]), "1 / (1 + exp(-x)) -> sigmoid(x). Exact; no overflow for x << 0."),
-    R("log_of_softplus_form", P("log", P("add", Const(1), P("exp", X))), lambda b, n: nn.softplus(b["x"]),
-      "log(1 + exp(x)) -> softplus(x). Exact; no overflow for large x."),
 ]
 # log(softmax(x)) = log(exp(x - logsumexp(x))) is caught by log_of_exp: it becomes log_softmax's form.
 
