@@ -78,8 +78,6 @@ ALGEBRA = [
     R("reshape_of_reshape", P("reshape", P("reshape", X)), lambda b, n: shp.reshape(b["x"], n.shape),
       "reshape(reshape(x, s), t) -> reshape(x, t). Exact."),
     R("where_same_branches", P("where", Y, X, X), lambda b, n: b["x"], "where(c, x, x) -> x. Exact."),
-    R("log_of_exp", P("log", P("exp", X)), lambda b, n: b["x"],
-      "log(exp(x)) -> x. Holds for every real x, and is better where exp overflows (x > 709)."),
     R("exp_of_log", P("exp", P("log", X)), lambda b, n: b["x"],
       "exp(log(x)) -> x. Holds for x >= 0 (log of a negative is nan): applied when x is provably "
       "non-negative (an exp, square, abs, sigmoid ...), or under fast-math.",
@@ -118,6 +116,9 @@ ALGEBRA.append(R(
 # ---------------------------------------------------------------- stability
 
 STABILITY = [
+    R("log_of_exp", P("log", P("exp", X)), lambda b, n: b["x"],
+      "log(exp(x)) -> x. Holds for every real x, and is better where exp overflows (x > 709) "
+      "or underflows; it turns log(softmax(x)) into log_softmax(x)."),
     R("log_of_sigmoid", P("log", P("sigmoid", X)), lambda b, n: ew.negative(nn.softplus(ew.negative(b["x"]))),
       "log(sigmoid(x)) -> -softplus(-x). Exact; finite for x = -800 where sigmoid underflows to 0."),
     R("one_minus_sigmoid", P("subtract", Const(1), P("sigmoid", X)), lambda b, n: nn.sigmoid(ew.negative(b["x"])),
