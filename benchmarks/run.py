@@ -22,6 +22,8 @@ _env.apply_thread_env()
 import argparse  # noqa: E402
 import gc  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -50,29 +52,55 @@ def fmt_time(t: float | None) -> str:
     return f"{t:.3g} s"
 
 
-def measure(fn, args, min_time: float, repeats: int, budget: float) -> dict:
-    """timeit autorange + repeat; per-call times, median and IQR."""
-    timer = timeit.Timer("f(*a)", globals={"f": fn, "a": args})
-    number = 1
-    while True:
-        t = timer.timeit(number)
-        if t >= min_time:
-            break
-        # jump close to the target, like timeit's 1-2-5 autorange but fewer steps
-        number = max(number * 2, int(number * min_time / max(t, 1e-9) * 1.1))
-    per_repeat = t
-    reps = max(5, min(repeats, int(budget / max(per_repeat, 1e-9))))
-    raw = timer.repeat(repeat=reps, number=number)
-    per_call = sorted(r / number for r in raw)
-    q = statistics.quantiles(per_call, n=4, method="inclusive")
-    return {
-        "median": statistics.median(per_call),
-        "q1": q[0],
-        "q3": q[2],
-        "min": per_call[0],
-        "number": number,
-        "repeats": reps,
-    }
+class Timing:
+    """timeit-style measurement of one callable, run in interleaved rounds.
+
+    ``calibrate`` picks the number of calls per repeat (autorange: enough to
+    last ``min_time``, estimated from the fastest of 3 trial batches so a
+    single hiccup cannot shrink it); ``step`` runs one repeat. The runner
+    calls ``step`` round-robin over all implementations of a problem, so
+    slow drifts in machine load hit every implementation alike.
+    """
+
+    def __init__(self, fn, args, min_time: float, repeats: int, budget: float):
+        self.timer = timeit.Timer("f(*a)", globals={"f": fn, "a": args})
+        number = 1
+        while True:
+            t = min(self.timer.repeat(repeat=3, number=number))
+            if t >= 0.2 * min_time:
+                break
+            number *= 10
+        self.number = max(1, math.ceil(number * min_time / t))
+        per_repeat = t / number * self.number
+        self.repeats = max(5, min(repeats, int(budget / max(per_repeat, 1e-9))))
+        self.per_call: list[float] = []
+
+    @property
+    def done(self) -> bool:
+        return len(self.per_call) >= self.repeats
+
+    def step(self) -> None:
+        self.per_call.append(self.timer.timeit(self.number) / self.number)
+
+    def stats(self) -> dict:
+        pc = sorted(self.per_call)
+        q = statistics.quantiles(pc, n=4, method="inclusive")
+        return {"median": statistics.median(pc), "q1": q[0], "q3": q[2], "min": pc[0],
+                "number": self.number, "repeats": len(pc)}
+
+
+def measure_interleaved(timings: list[Timing]) -> None:
+    gc_was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()  # as timeit does
+    try:
+        while not all(t.done for t in timings):
+            for t in timings:
+                if not t.done:
+                    t.step()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 # --------------------------------------------------------------------------
@@ -133,6 +161,9 @@ def run(args) -> dict:
         data = prob.data(rng)
         ref_built = prob.numpy(data)
         ref_out = {k: ref_built.fns[k](*ref_built.args) for k in prob.kinds}
+        keep = []  # built objects stay alive until this problem is timed
+        pending: list[tuple[dict, Timing]] = []
+        # 1. build, compile, check every implementation
         for label, builder in impls:
             t0 = time.perf_counter()
             try:
@@ -148,42 +179,48 @@ def run(args) -> dict:
                 continue
             if built is None:
                 continue
+            keep.append(built)
             build_s = time.perf_counter() - t0
             for kind in prob.kinds:
-                rec = {"problem": prob.name, "impl": label, "kind": kind,
-                       "median": None, "q1": None, "q3": None, "status": "ok"}
                 fn = built.fns.get(kind)
                 if fn is None:
                     continue
+                rec = {"problem": prob.name, "impl": label, "kind": kind, "median": None,
+                       "q1": None, "q3": None, "status": "ok", "build_s": build_s}
                 t1 = time.perf_counter()
                 try:
                     out = fn(*built.args)  # compiles (JAX, Numba) and warms up
                     rec["first_call_s"] = time.perf_counter() - t1
                     ok, detail = P.check_close(out, ref_out[kind], rtol=args.rtol)
-                except Exception as exc:
-                    ok, detail = False, short_exc(exc)
-                    if args.verbose:
-                        traceback.print_exc()
-                    if isinstance(exc, NotImplementedError):
-                        detail = "NotImplementedError (backend not available yet)"
-                    rec["status"] = f"n/a: {detail}"
-                else:
                     if not ok:
                         rec["status"] = f"MISMATCH: {detail}"
+                except Exception as exc:
+                    detail = short_exc(exc)
+                    if isinstance(exc, NotImplementedError):
+                        detail = "NotImplementedError (backend not available yet)"
+                    if args.verbose:
+                        traceback.print_exc()
+                    rec["status"] = f"n/a: {detail}"
                 rec["check"] = detail
-                rec["build_s"] = build_s
-                if rec["status"] == "ok":
-                    gc.collect()
-                    rec.update(measure(fn, built.args, args.min_time, args.repeats, args.budget))
-                    iqr = rec["q3"] - rec["q1"]
-                    print(f"  {label:<15} {kind:<5} median {fmt_time(rec['median']):>9}  "
-                          f"IQR {fmt_time(iqr):>9}  ({rec['number']} calls x "
-                          f"{rec['repeats']} repeats; check {detail})", flush=True)
-                else:
-                    print(f"  {label:<15} {kind:<5} {rec['status']}", flush=True)
                 results.append(rec)
-            del built
-            gc.collect()
+                if rec["status"] == "ok":
+                    try:
+                        pending.append((rec, Timing(fn, built.args, args.min_time,
+                                                    args.repeats, args.budget)))
+                    except Exception as exc:
+                        rec["status"] = f"n/a: {short_exc(exc)}"
+                if rec["status"] != "ok":
+                    print(f"  {label:<15} {kind:<5} {rec['status']}", flush=True)
+        # 2. time them, repeats interleaved round-robin
+        measure_interleaved([t for _, t in pending])
+        for rec, timing in pending:
+            rec.update(timing.stats())
+            print(f"  {rec['impl']:<15} {rec['kind']:<5} median {fmt_time(rec['median']):>9}  "
+                  f"IQR {fmt_time(rec['q3'] - rec['q1']):>9}  min {fmt_time(rec['min']):>9}  "
+                  f"({rec['number']} calls x {rec['repeats']} repeats; check {rec['check']})",
+                  flush=True)
+        del keep, pending
+        gc.collect()
     return {"results": results, "status": {f"{k[0]}/{k[1]}": v for k, v in status.items()},
             "problems": {p.name: p.title for p in probs}, "kinds": {p.name: p.kinds for p in probs}}
 
@@ -208,11 +245,12 @@ def ratio(a, b) -> str:
 def print_table(report: dict) -> None:
     results = report["results"]
     print("\n" + "=" * 100)
-    print("SUMMARY  (median per call; IQR = interquartile range; "
+    print("SUMMARY  (median per call; IQR = interquartile range; min = fastest repeat; "
           "vs symdiff = t / t_symdiff, >1 means symdiff is faster;")
     print("          vs numpy = t / t_numpy-hand-written; vg/value = value+grad time "
           "over value-alone time of the same implementation)")
     hdr = (f"{'problem':<18} {'implementation':<15} {'kind':<5} {'median':>10} {'IQR':>10} "
+           f"{'min':>10} "
            f"{'vs symdiff':>10} {'vs numpy':>9} {'vg/value':>9}")
     print(hdr)
     print("-" * len(hdr))
@@ -238,7 +276,8 @@ def print_table(report: dict) -> None:
                     vr = lookup(results, prob, impl, "value")
                     vgv = ratio(r, vr) if vr and vr["status"] == "ok" else ""
                 print(f"{prob:<18} {impl:<15} {kind:<5} {fmt_time(r['median']):>10} "
-                      f"{fmt_time(r['q3'] - r['q1']):>10} {ratio(r, sdr):>10} "
+                      f"{fmt_time(r['q3'] - r['q1']):>10} {fmt_time(r['min']):>10} "
+                      f"{ratio(r, sdr):>10} "
                       f"{ratio(r, npr):>9} {vgv:>9}")
         print()
 
@@ -269,8 +308,8 @@ def print_targets(report: dict) -> None:
             best = min(peers, key=lambda r: r["median"])
             lines.append((f"{prob}: faster than every peer (not numba)",
                           sdk["median"] < best["median"],
-                          f"symdiff {fmt_time(sdk['median'])}, best peer {best['impl']} "
-                          f"{fmt_time(best['median'])}"))
+                          f"symdiff {fmt_time(sdk['median'])}, best of {len(peers)} peers: "
+                          f"{best['impl']} {fmt_time(best['median'])}"))
         else:
             lines.append((f"{prob}: faster than every peer (not numba)", None, "n/a"))
         if prob.startswith("rosenbrock"):
@@ -326,6 +365,9 @@ def main(argv=None) -> int:
     print("symdiff benchmarks --", time.strftime("%Y-%m-%d %H:%M:%S %Z"),
           "(quick mode)" if args.quick else "(full mode)")
     print("\n".join(_env.describe_env()))
+    load0 = os.getloadavg()
+    print("load average at start (1/5/15 min): %.2f %.2f %.2f" % load0
+          + ("  -- machine busy, expect noisy timings" if load0[0] > 0.5 else ""))
     machine, vers = _env.machine_info(), _env.versions()
     print("machine:", "; ".join(f"{k}: {v}" for k, v in machine.items()))
     print("versions:", ", ".join(f"{k} {v}" for k, v in vers.items()))
@@ -335,7 +377,8 @@ def main(argv=None) -> int:
     except Exception as exc:
         print(f"pytensor: unavailable ({short_exc(exc)})")
     print(f"timing: autorange to >= {args.min_time}s per repeat, up to {args.repeats} repeats "
-          f"(<= {args.budget}s per measurement); median and IQR of per-call time")
+          f"(<= {args.budget}s per measurement), repeats interleaved round-robin across "
+          f"implementations of a problem; median and IQR of per-call time")
     print(f"symdiff backend: {args.symdiff_backend!r}; JAX: jit, float64, inputs pre-placed "
           f"as device arrays, block_until_ready on outputs")
 
@@ -343,12 +386,15 @@ def main(argv=None) -> int:
     print_table(report)
     print_targets(report)
     elapsed = time.time() - started
-    print(f"\ntotal wall time {elapsed:.0f} s")
+    load1 = os.getloadavg()
+    print(f"\ntotal wall time {elapsed:.0f} s; load average at end: "
+          f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
     if args.json:
         report["meta"] = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "argv": sys.argv,
                           "quick": args.quick, "machine": machine, "versions": vers,
                           "env": _env.describe_env(), "symdiff_backend": args.symdiff_backend,
                           "min_time": args.min_time, "repeats": args.repeats,
+                          "loadavg_start": load0, "loadavg_end": load1,
                           "elapsed_s": elapsed}
         with open(args.json, "w") as fh:
             json.dump(report, fh, indent=1, default=str)
