@@ -35,7 +35,7 @@ def test_build_shape_and_dtype(case):
     xs = case.sample()
     want = case.oracle(*xs)
     y = case.fn(*case.symbols())
-    assert tuple(y.shape) == want.shape, f"node.shape {y.shape}, NumPy result shape {want.shape}"
+    assert case.resolve(y.shape) == want.shape, f"node.shape {y.shape}, NumPy result shape {want.shape}"
     assert y.ndim == want.ndim
     assert isinstance(y.dtype, np.dtype)
     assert y.dtype == case.expected_dtype(), f"node.dtype {y.dtype}, expected {case.expected_dtype()}"
@@ -46,8 +46,10 @@ def test_compiled_value(case, backend):
     syms = case.symbols()
     y = case.fn(*syms)
     fn = sd.function(syms, y, backend=backend)
-    for trial in range(2):  # a compiled function serves repeated calls with new values
-        xs = case.sample(trial)
+    # a compiled function serves repeated calls with new values (and, with symbolic
+    # dimensions, new sizes)
+    for trial, sizes in enumerate([dict(case.sizes), dict(case.alt_sizes or case.sizes)]):
+        xs = case.sample(trial, sizes=sizes)
         before = [x.copy() for x in xs]
         want = case.oracle(*xs)
         got = fn(*xs)

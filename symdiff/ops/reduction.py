@@ -64,6 +64,11 @@ class Prod(Reduction):
     Derivative: the product of the other entries, computed without dividing
     by zero (one zero in a slice gets the product of the rest; two or more
     zeros give zero derivative everywhere in the slice).
+
+    Known limitation: first derivatives are exact everywhere, but second and
+    higher derivatives are exact only where a slice holds no exact zero (the
+    zero-count branches are piecewise constant). An exact rule needs exclusive
+    cumulative products (a scan), which symdiff does not have yet.
     """
 
     name = "prod"
