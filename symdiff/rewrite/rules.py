@@ -80,7 +80,7 @@ ALGEBRA = [
     R("where_same_branches", P("where", Y, X, X), lambda b, n: b["x"], "where(c, x, x) -> x. Exact."),
     R("exp_of_log", P("exp", P("log", X)), lambda b, n: b["x"],
       "exp(log(x)) -> x. Holds for x >= 0 (log of a negative is nan): applied when x is provably "
-      "non-negative (an exp, square, abs, sigmoid ...), or under fast-math.",
+      "non-negative (an exp, square, abs, sigmoid ...).",
       when=lambda b, n: _nonnegative(b["x"])),
 ]
 

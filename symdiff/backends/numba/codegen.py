@@ -40,7 +40,8 @@ _NB = {"float64": "nb.float64", "float32": "nb.float32", "int64": "nb.int64", "b
 
 
 def label(n: Node) -> str:
-    return f"{n.op.label(n)} {shape_str(n.shape)} {n.dtype}"
+    text = f"{n.op.label(n)} {shape_str(n.shape)} {n.dtype}"
+    return " ".join(text.split())  # one line, whatever the label holds
 
 
 def nb_type(n: Node) -> str:
@@ -81,17 +82,31 @@ class Codegen:
         self.kinds = plan.kinds
         self.mat = plan.materialized
         self.vars: dict[int, str] = {}
-        self.layout: dict[str, str] = {}   # array var -> "C" | "A"
+        self.layout: dict[str, str] = {}   # array var -> "C" | "F"
         self.base: dict[str, str] = {}     # array var -> the var owning its memory
-        self.fresh: set[str] = set()       # arrays allocated by the generated code
+        self.fresh: set[str] = set()       # buffers (allocated by the caller)
+        self.buffers: list[tuple] = []     # (var, shape, dtype, init) allocated by the caller
         self.constants: list[tuple[str, np.ndarray]] = []
         self.body: list[str] = []
+        self.params: list[str] = []
+        self.out_specs: list[tuple] = []
         self._n = 0
 
     # -- names ------------------------------------------------------------------
     def temp(self, prefix: str = "t") -> str:
         self._n += 1
         return f"{prefix}{self._n}"
+
+    def buffer(self, shape, dtype, init="empty", note: str = "") -> str:
+        """A C-contiguous array the caller allocates (NumPy's allocator) and passes in."""
+        v = self.temp("b")
+        self.buffers.append((v, tuple(shape), np.dtype(dtype), init))
+        self.layout[v] = "C"
+        self.base[v] = v
+        self.fresh.add(v)
+        how = "zeros" if init == "zeros" else ("empty" if init == "empty" else f"full {init!r}")
+        self.body.append(f"# {v}: {how} {shape_str(tuple(shape))} {np.dtype(dtype)} from the caller{note}")
+        return v
 
     def read(self, n: Node, amap) -> str:
         v = self.vars[id(n)]
@@ -113,20 +128,35 @@ class Codegen:
             return f"({one} if ({e1}) - ({e0}) == {n.kw['k']} else {zero})"
         raise AssertionError(name)
 
+    def loops(self, dims, names=None) -> tuple[list[str], str, list[str]]:
+        names = names or [self.temp("j") for _ in dims]
+        lines, ind = [], ""
+        for d, i in zip(dims, names):
+            lines.append(f"{ind}for {i} in range({dimx(d)}):")
+            ind += "    "
+        return lines, ind, names
+
+    def copy_into(self, dst: str, src: str, shape, conv=None):
+        """``dst[...] = src[...]`` as loops (``conv`` wraps each value)."""
+        lines, ind, names = self.loops(shape)
+        idx = ", ".join(names)
+        val = f"{src}[{idx}]"
+        self.body.extend(lines)
+        self.body.append(f"{ind}{dst}[{idx}] = {conv(val) if conv else val}")
+
     # -- whole function -------------------------------------------------------------
-    def generate(self) -> tuple[str, list]:
+    def generate(self):
         plan = self.plan
         used: set = set()
-        params = []
         for k, x in enumerate(plan.inputs):
             v = _sanitize(x.name, k, used)
-            params.append(v)
+            self.params.append(v)
             self.vars[id(x)] = v
             if x.ndim:
                 self.layout[v] = "C"
                 self.base[v] = v
         bound = set()
-        for x, v in zip(plan.inputs, params):
+        for x, v in zip(plan.inputs, self.params):
             for ax, d in enumerate(x.shape):
                 if isinstance(d, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", d) and d not in bound:
                     bound.add(d)
@@ -150,43 +180,29 @@ class Codegen:
             else:
                 self.emit_opaque(step.node)
         rets = self.returns()
-        sig = ", ".join(nb_type(x) for x in plan.inputs)
-        lines = [
-            "@nb.njit((" + sig + ("," if len(plan.inputs) == 1 else "") + "), cache=True, nogil=True,",
-            "        fastmath={" + ", ".join(repr(f) for f in FASTMATH) + "}, error_model=\"numpy\")",
-            f"def graph({', '.join(params)}):",
-        ]
-        if plan.inputs:
-            lines.append("    # inputs: " + ", ".join(f"{v} = {x.name} {shape_str(x.shape)} {x.dtype}"
-                                               for v, x in zip(params, plan.inputs)))
-        lines += ["    " + ln for ln in self.body]
-        lines.append("    return (" + "".join(r + ", " for r in rets).rstrip() + ")")
-        return "\n".join(lines) + "\n", self.constants
+        return rets
 
     def returns(self) -> list[str]:
+        """Scalars returned by the compiled function; fills ``out_specs``."""
         claimed: set = set()
-        out = []
+        scalars = []
         for y in self.plan.outputs:
-            if id(y) not in self.vars:
-                out.append(self.source_expr(y, ()) if y.ndim == 0 else "None")
+            if y.ndim == 0:
+                val = self.vars[id(y)] if id(y) in self.vars else self.source_expr(y, ())
+                self.out_specs.append(("scalar", len(scalars), y.dtype))
+                scalars.append(val)
                 continue
             v = self.vars[id(y)]
-            if y.ndim == 0:
-                out.append(v)
+            if v in self.fresh and v not in claimed and any(b[0] == v for b in self.buffers):
+                claimed.add(v)
+                self.out_specs.append(("buffer", v))
                 continue
-            b = self.base.get(v, v)
-            if v in self.fresh or (b in self.fresh and b != v):
-                if b in claimed:
-                    out.append(f"{v}.copy()")
-                else:
-                    claimed.add(b)
-                    out.append(v)
-            else:
-                out.append(f"{v}.copy()")
-        return out
-
-    def contiguous(self, v: str) -> str:
-        return v if self.layout.get(v) == "C" else f"np.ascontiguousarray({v})"
+            self.body.append(f"# output {label(y)}: a fresh copy")
+            b = self.buffer(y.shape, y.dtype)
+            claimed.add(b)
+            self.copy_into(b, v, y.shape)
+            self.out_specs.append(("buffer", b))
+        return scalars
 
     # -- opaque steps -------------------------------------------------------------
     def emit_opaque(self, n: Node):
@@ -197,12 +213,10 @@ class Codegen:
         elif name == "reshape":
             x = self.vars[id(n.inputs[0])]
             v = self.temp("v")
-            self.body.append(f"{v} = {self.contiguous(x)}.reshape({shape_code(n.shape)})")
+            self.body.append(f"{v} = {x}.reshape({shape_code(n.shape)})")
             self.vars[id(n)] = v
             self.layout[v] = "C"
-            self.base[v] = self.base.get(x, x) if self.layout.get(x) == "C" else v
-            if self.base[v] == v:
-                self.fresh.add(v)
+            self.base[v] = self.base.get(x, x)
         elif name == "take_add":
             self.emit_take_add(n)
         elif name == "put_along_axis_add":
@@ -210,33 +224,12 @@ class Codegen:
         else:
             raise AssertionError(name)
 
-    def _new_array(self, n: Node, init: str = "empty") -> str:
-        v = self.temp("v")
-        self.vars[id(n)] = v
-        if n.ndim == 0:
-            return v
-        if init == "empty":
-            self.body.append(f"{v} = np.empty({shape_code(n.shape)}, {np_type(n.dtype)})")
-        else:
-            self.body.append(f"{v} = np.zeros({shape_code(n.shape)}, {np_type(n.dtype)})")
-        self.layout[v] = "C"
-        self.base[v] = v
-        self.fresh.add(v)
-        return v
-
-    def _loops(self, dims, names) -> tuple[list[str], str]:
-        lines, ind = [], ""
-        for d, i in zip(dims, names):
-            lines.append(f"{ind}for {i} in range({dimx(d)}):")
-            ind += "    "
-        return lines, ind
-
     def emit_take_add(self, n: Node):
         x, idx = n.inputs
         axis, shape = n.kw["axis"], n.kw["shape"]
-        out = self._new_array(n, "zeros")
-        names = [f"j{k}" for k in range(x.ndim)]
-        lines, ind = self._loops(x.shape, names)
+        out = self.buffer(n.shape, n.dtype, "zeros")
+        self.vars[id(n)] = out
+        lines, ind, names = self.loops(x.shape)
         q = idx.ndim
         k = self.read(idx, [(nm, None) for nm in names[axis:axis + q]])
         tgt = names[:axis] + [f"_wrap({k}, {dimx(shape[axis])})"] + names[axis + q:]
@@ -247,9 +240,9 @@ class Codegen:
     def emit_put_along_axis_add(self, n: Node):
         x, idx = n.inputs
         axis, shape = n.kw["axis"], n.kw["shape"]
-        out = self._new_array(n, "zeros")
-        names = [f"j{k}" for k in range(x.ndim)]
-        lines, ind = self._loops(x.shape, names)
+        out = self.buffer(n.shape, n.dtype, "zeros")
+        self.vars[id(n)] = out
+        lines, ind, names = self.loops(x.shape)
         off = x.ndim - idx.ndim
         ientries = [("0" if d == 1 else names[k + off], None) for k, d in enumerate(idx.shape)]
         k = self.read(idx, ientries)
@@ -283,72 +276,70 @@ class Codegen:
         if any(c not in so and not (c in sa and c in sb) for c in sa + sb):
             return False  # a letter summed inside one operand only
         K = [c for c in sa if c in sb]
+        if not K:
+            return False  # outer products: loops (memory-bound anyway)
         FA = [c for c in sa if c not in sb]
         FB = [c for c in sb if c not in sa]
+        if list(so) != FA + FB and list(so) == FB + FA:
+            (a, sa), (b, sb) = (b, sb), (a, sa)
+            FA, FB = FB, FA
+            K = [c for c in sa if c in sb]
+        if list(so) != FA + FB:
+            return False  # interleaved output letters: loops
         size = {}
         for s, x in ((sa, a), (sb, b)):
             for c, d in zip(s, x.shape):
                 size[c] = d
-        A = self._as_dtype(self.vars[id(a)], a.dtype, n.dtype)
-        B = self._as_dtype(self.vars[id(b)], b.dtype, n.dtype)
+        A = self._as_dtype(a, n.dtype)
+        B = self._as_dtype(b, n.dtype)
         Ks = prod_code(size[c] for c in K)
         Ms = prod_code(size[c] for c in FA)
         Ns = prod_code(size[c] for c in FB)
         sK, sFA, sFB = "".join(K), "".join(FA), "".join(FB)
 
         def operand(var, sub, first, second, first_s, second_s, vector):
-            # a 2-d (first, second) view of ``var`` (or a vector when one group is empty)
+            """A 2-d (first, second) view of ``var``, or a vector when one group is empty."""
+            want = first + second
+            if sub != want and not (not vector and sub == second + first):
+                perm = tuple(sub.index(c) for c in want)
+                dims = [size[c] for c in want]
+                t = self.buffer(dims, n.dtype, note=" (operand transposed for BLAS)")
+                lines, ind, names = self.loops(dims)
+                src = [""] * len(perm)
+                for j, p in enumerate(perm):
+                    src[p] = names[j]
+                self.body.extend(lines)
+                self.body.append(f"{ind}{t}[{', '.join(names)}] = {var}[{', '.join(src)}]")
+                var, sub = t, want
             if vector:
-                want = first + second
-                if sub != want:
-                    var = f"np.ascontiguousarray({var}.transpose({tuple(sub.index(c) for c in want)}))"
-                else:
-                    var = self.contiguous(var)
                 return f"{var}.reshape(({first_s if first else second_s},))"
-            if sub == first + second:
-                return f"{self.contiguous(var)}.reshape(({first_s}, {second_s}))"
-            if sub == second + first:
-                return f"{self.contiguous(var)}.reshape(({second_s}, {first_s})).T"
-            perm = tuple(sub.index(c) for c in first + second)
-            return f"np.ascontiguousarray({var}.transpose({perm})).reshape(({first_s}, {second_s}))"
+            if sub == want:
+                return f"{var}.reshape(({first_s}, {second_s}))"
+            return f"{var}.reshape(({second_s}, {first_s})).T"
 
-        r = self.temp("v")
-        if not K:
-            am = operand(A, sa, sFA, "", Ms, "1", True)
-            bm = operand(B, sb, sFB, "", Ns, "1", True)
-            self.body.append(f"{r} = np.outer({am}, {bm})  # {label(n)}")
-        else:
-            am = operand(A, sa, sFA, sK, Ms, Ks, not FA)
-            bm = operand(B, sb, sK, sFB, Ks, Ns, not FB)
-            self.body.append(f"{r} = np.dot({am}, {bm})  # {label(n)}")
-        self.vars[id(n)] = r
-        if n.ndim == 0:
+        am = operand(A, sa, sFA, sK, Ms, Ks, not FA)
+        bm = operand(B, sb, sK, sFB, Ks, Ns, not FB)
+        if not FA and not FB:
+            r = self.temp("v")
+            self.body.append(f"{r} = _vdot({am}, {bm})  # {label(n)}")
+            self.vars[id(n)] = r
             return True
-        self.layout[r] = "C"
-        self.base[r] = r
-        self.fresh.add(r)
-        full = FA + FB
-        full_shape = tuple(size[c] for c in full)
-        if (len(FA) > 1 or len(FB) > 1) or (not K and (not FA or not FB)):
-            v = self.temp("v")
-            self.body.append(f"{v} = {r}.reshape({shape_code(full_shape)})")
-            self.layout[v], self.base[v] = "C", r
-            self.vars[id(n)] = r = v
-        if list(so) != full:
-            v = self.temp("v")
-            perm = tuple(full.index(c) for c in so)
-            self.body.append(f"{v} = {r}.transpose({perm})")
-            self.layout[v], self.base[v] = "A", self.base[r]
-            self.vars[id(n)] = v
+        r = self.buffer(n.shape, n.dtype)
+        self.vars[id(n)] = r
+        if FA and FB:
+            out = f"{r}.reshape(({Ms}, {Ns}))"
+        else:
+            out = f"{r}.reshape(({Ms if FA else Ns},))"
+        self.body.append(f"_gemm({am}, {bm}, {out})  # {label(n)}")
         return True
 
-    def _as_dtype(self, var, src, dst) -> str:
-        if np.dtype(src) == np.dtype(dst):
+    def _as_dtype(self, x: Node, dst) -> str:
+        var = self.vars[id(x)]
+        if x.dtype == np.dtype(dst):
             return var
-        v = self.temp("v")
-        self.body.append(f"{v} = {var}.astype({np_type(dst)})")
-        self.layout[v], self.base[v] = "C", v
-        return v
+        t = self.buffer(x.shape, dst, note=" (cast for BLAS)")
+        self.copy_into(t, var, x.shape, lambda v: cast(v, x.dtype, dst))
+        return t
 
     def _einsum_loops(self, n, ops, so):
         size = {}
@@ -360,13 +351,17 @@ class Codegen:
             for c in s:
                 if c not in so and c not in summed:
                     summed.append(c)
-        out = self._new_array(n, "empty")
+        if n.ndim:
+            out = self.buffer(n.shape, n.dtype)
+        else:
+            out = self.temp("v")
+        self.vars[id(n)] = out
         idx = {c: f"j_{c}" for c in list(so) + summed}
-        lines, ind = self._loops([size[c] for c in so], [idx[c] for c in so])
+        lines, ind, _ = self.loops([size[c] for c in so], [idx[c] for c in so])
         acc = self.temp("acc")
         zero = literal(0, n.dtype)
         lines.append(f"{ind}{acc} = {zero}")
-        inner, ind2 = self._loops([size[c] for c in summed], [idx[c] for c in summed])
+        inner, ind2, _ = self.loops([size[c] for c in summed], [idx[c] for c in summed])
         lines += [ind + ln for ln in inner]
         ind2 = ind + ind2
         factors = [cast(self.read(x, [(idx[c], None) for c in s]), x.dtype, n.dtype) for x, s in ops]
@@ -391,6 +386,12 @@ _ACC_INIT = {
 }
 
 
+_PY_INIT = {
+    "max": lambda d: False if d == dt.BOOL else (int(np.iinfo(np.int64).min) if d == dt.INT64 else float("-inf")),
+    "min": lambda d: True if d == dt.BOOL else (int(np.iinfo(np.int64).max) if d == dt.INT64 else float("inf")),
+}
+
+
 class NestEmitter:
     """Emit one loop nest: its roots stored or accumulated, virtual nodes as statements."""
 
@@ -402,8 +403,6 @@ class NestEmitter:
         self.r = len(self.dom)
         self.pre = [[] for _ in range(self.r + 1)]
         self.post = [[] for _ in range(self.r + 1)]
-        self.alloc: list[str] = []
-        self.after: list[str] = []
         self.cse: dict = {}
 
     def temp(self, prefix: str = "t") -> str:
@@ -525,15 +524,15 @@ class NestEmitter:
     # -- roots ----------------------------------------------------------------------
     def emit(self):
         cg = self.cg
+        dims = ", ".join(dimx(d) for d in self.dom)
+        names = ", ".join(n.op.name for n in self.nest.roots)
+        cg.body.append(f"# --- loop nest {self.k} over ({dims}): {names}")
+        self.finalize = []
         for n in self.nest.roots:
             if cg.kinds[id(n)] == "reduction":
                 self.reduce(n)
             else:
                 self.store(n)
-        dims = ", ".join(dimx(d) for d in self.dom)
-        names = ", ".join(n.op.name for n in self.nest.roots)
-        cg.body.append(f"# --- loop nest {self.k} over ({dims}): {names}")
-        cg.body.extend(self.alloc)
         out: list[str] = []
 
         def rec(L, ind):
@@ -550,7 +549,8 @@ class NestEmitter:
 
         rec(0, "")
         cg.body.extend(out)
-        cg.body.extend(self.after)
+        for f in self.finalize:
+            f()
 
     def store(self, n: Node):
         cg = self.cg
@@ -562,12 +562,8 @@ class NestEmitter:
             cg.vars[id(n)] = v
             self.cse[(id(n), amap)] = v
             return
-        v = self.temp("v")
-        self.alloc.append(f"{v} = np.empty({shape_code(n.shape)}, {np_type(n.dtype)})  # {label(n)}")
+        v = cg.buffer(n.shape, n.dtype, note=f": {label(n)}")
         cg.vars[id(n)] = v
-        cg.layout[v] = "C"
-        cg.base[v] = v
-        cg.fresh.add(v)
         idx = ", ".join(e for e, _ in amap)
         self.pre[self.r].append(f"{v}[{idx}] = {expr}")
 
@@ -582,15 +578,11 @@ class NestEmitter:
         kept = {next(iter(ax)) for k, (e, ax) in enumerate(xmap) if k not in axes and ax}
         out_entries = [ZERO if k in axes else xmap[k] for k in range(x.ndim) if keepdims or k not in axes]
         idx = ", ".join(e for e, _ in out_entries)
-        if name == "logsumexp":
-            accdt = dt.FLOAT64 if n.dtype == dt.FLOAT32 else n.dtype
-        elif name in ("sum", "prod"):
+        if name in ("logsumexp", "sum", "prod"):
             accdt = dt.FLOAT64 if n.dtype == dt.FLOAT32 else n.dtype
         else:
             accdt = n.dtype
         val = cast(v, x.dtype, accdt)
-        res = self.temp("v")
-        cg.vars[id(n)] = res
         prefix = not kept or not red or max(kept) < min(red)
         if prefix:
             L = len(kept)
@@ -606,30 +598,37 @@ class NestEmitter:
                 final = acc
             final = cast(final, accdt, n.dtype)
             if n.ndim == 0:
+                res = self.temp("v")
                 self.post[L].append(f"{res} = {final}")
             else:
-                self.alloc.append(f"{res} = np.empty({shape_code(n.shape)}, {np_type(n.dtype)})  # {label(n)}")
+                res = cg.buffer(n.shape, n.dtype, note=f": {label(n)}")
                 self.post[L].append(f"{res}[{idx}] = {final}")
-                cg.layout[res], cg.base[res] = "C", res
-                cg.fresh.add(res)
+            cg.vars[id(n)] = res
             return
-        shape = shape_code(n.shape)
-        cg.layout[res], cg.base[res] = "C", res
-        cg.fresh.add(res)
+        # kept axes inside reduced ones: accumulate into arrays
         if name == "logsumexp":
-            m, s = self.temp("m"), self.temp("s")
-            self.alloc.append(f"{m} = np.full({shape}, {literal(-np.inf, accdt)})  # {label(n)}")
-            self.alloc.append(f"{s} = np.zeros({shape}, {np_type(accdt)})")
+            m = cg.buffer(n.shape, accdt, float("-inf"), note=f": running max of {label(n)}")
+            s = cg.buffer(n.shape, accdt, "zeros", note=": running sum")
             self.pre[self.r].append(self._lse_step(f"{m}[{idx}]", f"{s}[{idx}]", val, accdt))
-            self.after.append(f"{res} = (np.log({s}) + {m}).astype({np_type(n.dtype)})")
+            res = cg.buffer(n.shape, n.dtype, note=f": {label(n)}")
+            cg.vars[id(n)] = res
+            def fin():
+                lines, ind, names = cg.loops(n.shape)
+                ix = ", ".join(names)
+                cg.body.extend(lines)
+                cg.body.append(f"{ind}{res}[{ix}] = {cast(f'np.log({s}[{ix}]) + {m}[{ix}]', accdt, n.dtype)}")
+
+            self.finalize.append(fin)
             return
-        acc = self.temp("acc")
-        self.alloc.append(f"{acc} = np.full({shape}, {_ACC_INIT[name](accdt)}, {np_type(accdt)})  # {label(n)}")
+        init = {"sum": "zeros", "prod": 1, "max": _PY_INIT["max"](accdt), "min": _PY_INIT["min"](accdt)}[name]
+        acc = cg.buffer(n.shape, accdt, init, note=f": {label(n)}")
         self.pre[self.r].append(self._acc_step(name, f"{acc}[{idx}]", val, accdt))
         if accdt != n.dtype:
-            self.after.append(f"{res} = {acc}.astype({np_type(n.dtype)})")
+            res = cg.buffer(n.shape, n.dtype)
+            self.finalize.append(lambda: cg.copy_into(res, acc, n.shape, lambda e: cast(e, accdt, n.dtype)))
         else:
-            self.after.append(f"{res} = {acc}")
+            res = acc
+        cg.vars[id(n)] = res
 
     @staticmethod
     def _acc_step(name, acc, val, d) -> str:
@@ -651,6 +650,28 @@ class NestEmitter:
                 f"elif {val} == {m}:\n    {s} += {one}\nelse:\n    {s} += np.exp({val} - {m})")
 
 
-def generate(plan: Plan) -> tuple[str, list]:
-    """The source of the ``graph`` function and the constant arrays it reads."""
-    return Codegen(plan).generate()
+def generate(plan: Plan) -> Codegen:
+    """Generate the code of ``plan``; the result holds the text pieces and call metadata."""
+    cg = Codegen(plan)
+    cg.scalars = cg.generate()
+    return cg
+
+
+def function_text(cg: Codegen) -> str:
+    """The ``@njit`` function: inputs then caller-allocated buffers; returns the 0-d outputs."""
+    plan = cg.plan
+    sig = [nb_type(x) for x in plan.inputs]
+    for _, shape, dtype, _ in cg.buffers:
+        sig.append(_NB[dtype.name] + "[" + ", ".join([":"] * (len(shape) - 1) + ["::1"]) + "]")
+    params = cg.params + [b[0] for b in cg.buffers]
+    lines = [
+        "@nb.njit((" + ", ".join(sig) + ("," if len(sig) == 1 else "") + "), cache=True, nogil=True,",
+        "        fastmath={" + ", ".join(repr(f) for f in FASTMATH) + "}, error_model=\"numpy\")",
+        f"def graph({', '.join(params)}):",
+    ]
+    if plan.inputs:
+        lines.append("    # inputs: " + ", ".join(f"{v} = {x.name} {shape_str(x.shape)} {x.dtype}"
+                                           for v, x in zip(cg.params, plan.inputs)))
+    lines += ["    " + ln for ln in cg.body]
+    lines.append("    return (" + "".join(r + ", " for r in cg.scalars).rstrip() + ")")
+    return "\n".join(lines) + "\n"

@@ -116,7 +116,7 @@ def resolve_index(k: int, d) -> str:
 def slice_start(start, step, d) -> str:
     """Canonical slice start: ints were resolved at build time, symbolic axes use unit steps."""
     if start is None:
-        return "0"
+        return "0" if (step or 1) > 0 else f"({dimx(d)} - 1)"
     if start >= 0 or isinstance(d, int):
         return str(start)
     return f"{dimx(d)} - {-start}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numba as nb
+import numpy as np
 
 
 @nb.njit(inline="always", cache=True)
@@ -27,3 +28,15 @@ def _ipow(a, b):
         a *= a
         b >>= 1
     return r
+
+
+@nb.njit(cache=True, nogil=True)
+def _gemm(a, b, out):
+    """``out = a @ b`` through BLAS (matrix-matrix or matrix-vector); cached once per layout."""
+    np.dot(a, b, out)
+
+
+@nb.njit(cache=True, nogil=True)
+def _vdot(a, b):
+    """Inner product of two contiguous vectors through BLAS."""
+    return np.dot(a, b)
