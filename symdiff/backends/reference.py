@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..dims import dim_eval, free_names, shape_eval
+from ..dims import dim_eval
 from ..graph import Node
 from ..traversal import toposort
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as dt
-from ..dims import dim_sub, is_name, shape_str
+from ..dims import dim_sub, shape_str
 from ..errors import ShapeError, shape_error
 from ..graph import OPS, Node, Op, as_node
 from ..shapes import broadcast_shapes, normalize_axis

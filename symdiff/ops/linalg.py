@@ -18,7 +18,7 @@ import numpy as np
 from .. import dtypes as dt
 from ..dims import shape_str
 from ..errors import shape_error
-from ..graph import OPS, Node, Op, as_node, as_nodes
+from ..graph import OPS, Node, Op, as_nodes
 
 LETTERS = string.ascii_lowercase + string.ascii_uppercase
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as dt
-from ..graph import OPS, Node, Op, as_node, const_like
-from ..shapes import normalize_axes, reduced_shape
+from ..graph import OPS, Node, as_node, const_like
+from ..shapes import normalize_axes
 from . import elementwise as ew
-from ._util import batch_axes, restore_reduced
+from ._util import restore_reduced
+from .reduction import WeightedReduction
 
 
 class Sigmoid(ew.Unary):
@@ -68,7 +69,7 @@ class Relu(ew.Elementwise):
         return ew.where(ew.greater(x, 0), const_like(1.0, x), const_like(0.0, x))
 
 
-class Logsumexp(Op):
+class Logsumexp(WeightedReduction):
     """``log(sum(exp(x), axes))`` computed with the maximum shifted out.
 
     d/dx = exp(x - out) = softmax(x) along the axes.
@@ -76,11 +77,8 @@ class Logsumexp(Op):
 
     name = "logsumexp"
 
-    def canonical_params(self, x, *, axes, keepdims):
-        return {"axes": tuple(axes), "keepdims": bool(keepdims)}
-
-    def infer(self, x, *, axes, keepdims):
-        return reduced_shape(x.shape, axes, keepdims), dt.float_result(x.dtype)
+    def result_dtype(self, d):
+        return dt.float_result(d)
 
     def impl(self, x, *, axes, keepdims):
         x = np.asarray(x, dtype=dt.float_result(np.asarray(x).dtype))
@@ -92,15 +90,8 @@ class Logsumexp(Op):
             out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
         return out if keepdims else np.squeeze(out, axis=axes)
 
-    def _weights(self, out, x, axes, keepdims):
+    def weights(self, out, x, axes, keepdims):
         return ew.exp(ew.subtract(x, restore_reduced(out, x.shape, axes, keepdims)))
-
-    def vjp(self, ct, out, x, *, axes, keepdims):
-        return [ew.multiply(restore_reduced(ct, x.shape, axes, keepdims), self._weights(out, x, axes, keepdims))]
-
-    def jvp(self, ts, out, x, *, axes, keepdims, nb=0):
-        w = self._weights(out, x, axes, keepdims)
-        return OPS["sum"].make(ew.multiply(ts[0], w), axes=batch_axes(axes, nb), keepdims=keepdims)
 
 
 sigmoid = ew._unary("sigmoid")

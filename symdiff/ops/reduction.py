@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as dt
-from ..dims import dims_product
+
 from ..errors import shape_error
 from ..graph import OPS, Node, Op, as_node, const_like
 from ..shapes import normalize_axes, reduced_shape
@@ -30,6 +30,25 @@ class Reduction(Op):
 
     def impl(self, x, *, axes, keepdims):
         return self.numpy_fn(x, axis=axes, keepdims=keepdims)
+
+
+class WeightedReduction(Reduction):
+    """A reduction whose derivative is one weight per entry, ``d out / d x = weights``.
+
+    VJP: the (keepdims) cotangent times the weights; JVP: the sum of the
+    tangent times the weights over the reduced axes (batch axes shifted).
+    """
+
+    def weights(self, out: Node, x: Node, axes, keepdims) -> Node:
+        raise NotImplementedError
+
+    def vjp(self, ct, out, x, *, axes, keepdims):
+        ct_k = restore_reduced(ct, x.shape, axes, keepdims)
+        return [ew.multiply(ct_k, self.weights(out, x, axes, keepdims))]
+
+    def jvp(self, ts, out, x, *, axes, keepdims, nb=0):
+        w = self.weights(out, x, axes, keepdims)
+        return OPS["sum"].make(ew.multiply(ts[0], w), axes=batch_axes(axes, nb), keepdims=keepdims)
 
 
 class Sum(Reduction):
@@ -58,7 +77,7 @@ class Sum(Reduction):
         return OPS["sum"].make(ts[0], axes=batch_axes(axes, nb), keepdims=keepdims)
 
 
-class Prod(Reduction):
+class Prod(WeightedReduction):
     """Product over ``axes``.
 
     Derivative: the product of the other entries, computed without dividing
@@ -81,7 +100,7 @@ class Prod(Reduction):
         x = np.asarray(x)
         return np.prod(x, axis=axes, keepdims=keepdims, dtype=self.result_dtype(x.dtype))
 
-    def _others(self, out, x, axes, keepdims):
+    def weights(self, out, x, axes, keepdims):
         zero = ew.equal(x, 0.0)
         safe = ew.where(zero, 1.0, x)
         nonzero_prod = prod(safe, axis=axes, keepdims=True)
@@ -91,16 +110,8 @@ class Prod(Reduction):
         return ew.where(ew.equal(n_zero, 0), ew.divide(out_k, safe),
                         ew.where(one_zero_here, nonzero_prod, 0.0))
 
-    def vjp(self, ct, out, x, *, axes, keepdims):
-        ct_k = restore_reduced(ct, x.shape, axes, keepdims)
-        return [ew.multiply(ct_k, self._others(out, x, axes, keepdims))]
 
-    def jvp(self, ts, out, x, *, axes, keepdims, nb=0):
-        others = self._others(out, x, axes, keepdims)
-        return OPS["sum"].make(ew.multiply(ts[0], others), axes=batch_axes(axes, nb), keepdims=keepdims)
-
-
-class _Chooser(Reduction):
+class _Chooser(WeightedReduction):
     """max / min: the derivative is split equally among tied extrema (as JAX)."""
 
     def infer(self, x, *, axes, keepdims):
@@ -109,17 +120,9 @@ class _Chooser(Reduction):
                 raise shape_error(self.name, f"zero-size axis {a} of shape {x.shape} has no {self.name}imum")
         return super().infer(x, axes=axes, keepdims=keepdims)
 
-    def _weights(self, out, x, axes, keepdims):
+    def weights(self, out, x, axes, keepdims):
         hit = ew.where(ew.equal(x, restore_reduced(out, x.shape, axes, keepdims)), const_like(1.0, x), const_like(0.0, x))
         return ew.divide(hit, sum(hit, axis=axes, keepdims=True))
-
-    def vjp(self, ct, out, x, *, axes, keepdims):
-        ct_k = restore_reduced(ct, x.shape, axes, keepdims)
-        return [ew.multiply(ct_k, self._weights(out, x, axes, keepdims))]
-
-    def jvp(self, ts, out, x, *, axes, keepdims, nb=0):
-        w = self._weights(out, x, axes, keepdims)
-        return OPS["sum"].make(ew.multiply(ts[0], w), axes=batch_axes(axes, nb), keepdims=keepdims)
 
 
 class Max(_Chooser):

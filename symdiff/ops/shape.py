@@ -12,7 +12,6 @@ from ..dims import Dim, dim_add, dim_div_exact, dim_sub, dims_product, shape_str
 from ..errors import shape_error
 from ..graph import OPS, Node, Op, as_node, as_nodes
 from ..shapes import as_shape, broadcast_shapes, normalize_axis, normalize_axes
-from . import elementwise as ew
 from ._util import lift
 
 
