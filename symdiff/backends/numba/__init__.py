@@ -82,18 +82,19 @@ def compile_graph(inputs, outputs) -> "CompiledGraph":
 
 
 def _explain(e: Exception, text: str) -> str:
-    msg = str(e)
+    """A one-line account of a Numba failure, naming the node whose line failed."""
+    msg = re.sub(r"\x1b\[[0-9;]*m", "", str(e))
     lines = text.split("\n")
+    hits = [int(m.group(1)) - 1 for m in re.finditer(r'sd_[0-9a-f]+\.py", line (\d+)', msg)]
+    if not hits:  # e.g. NameError: find the line that uses the quoted name
+        body = lines.index(next(ln for ln in lines if ln.startswith("def graph")))
+        for name in re.findall(r"'([A-Za-z_][A-Za-z0-9_.]*)'", msg):
+            hits += [k for k in range(body + 1, len(lines)) if re.search(rf"\b{re.escape(name)}\b", lines[k])][:1]
     where = ""
-    for m in re.finditer(r'sd_[0-9a-f]+\.py", line (\d+)', msg):
-        k = int(m.group(1)) - 1
+    for k in hits:
         if 0 <= k < len(lines):
             ln = lines[k]
-            if "#" in ln:
-                where = f" at node `{ln.split('#', 1)[1].strip()}`"
-            else:
-                where = f" at `{ln.strip()}`"
-    msg = re.sub(r"\x1b\[[0-9;]*m", "", msg)
+            where = f" at node `{ln.split('#', 1)[1].strip()}`" if "#" in ln else f" at `{ln.strip()}`"
     useful = [ln.strip() for ln in msg.splitlines() if "Error" in ln and "pipeline" not in ln]
     first = useful[0] if useful else next((ln for ln in msg.splitlines() if ln.strip()), msg)
     return f"the numba backend failed to compile the graph{where}: {first}"

@@ -1,0 +1,301 @@
+"""The Numba backend against the reference interpreter (and NumPy), plus its own machinery.
+
+Compiling costs ~0.1-1 s per function, so value checks batch many table rows
+into one compiled function (one output per row).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+import symdiff.graph as g
+from symdiff.backends.numba import CompileError, compile_graph, missing_lowerings
+from symdiff.backends.numba import lowering as L
+from symdiff.traversal import toposort
+from tests.optable import CASES
+from tests.test_ops_values import _check_value
+
+pytestmark = pytest.mark.numba
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _cache_dir(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SYMDIFF_CACHE_DIR", str(tmp_path_factory.mktemp("sdcache")))
+    yield
+    mp.undo()
+
+
+def test_every_op_has_a_lowering():
+    assert missing_lowerings() == []
+    assert set(L.LOWERINGS) == set(g.OPS)
+
+
+# ----------------------------------------------------------------- every op, batched
+
+def _covering(cases, key):
+    """The first rows that together reach every ``key(node)`` the whole table reaches.
+
+    The full table runs on every backend listed in ``tests/backends.py``; here a
+    covering subset keeps the number of (slow) compilations small.
+    """
+    seen, out = set(), []
+    for c in cases:
+        try:
+            keys = {key(n) for n in toposort([c.fn(*c.symbols())])}
+        except Exception:
+            continue
+        if keys - seen:
+            out.append(c)
+            seen |= keys
+    return out
+
+
+CHUNK = 45
+_VALUE_CASES = _covering(CASES, lambda n: (n.op.name, n.dtype.name))
+_GRAD_CASES = _covering(CASES, lambda n: n.op.name)
+_CHUNKS = [_VALUE_CASES[i:i + CHUNK] for i in range(0, len(_VALUE_CASES), CHUNK)]
+_GRAD_CHUNKS = [_GRAD_CASES[i:i + CHUNK] for i in range(0, len(_GRAD_CASES), CHUNK)]
+SEEN_OPS: set = set()
+
+
+def _batched(cases, build):
+    syms, outs, slices = [], [], []
+    for case in cases:
+        s = case.symbols()
+        y = build(case, s)
+        slices.append((len(syms), len(syms) + len(s), len(outs), len(y)))
+        syms += s
+        outs += y
+    return syms, outs, slices
+
+
+@pytest.mark.parametrize("chunk", range(len(_CHUNKS)))
+def test_optable_values(chunk):
+    cases = _CHUNKS[chunk]
+    syms, outs, slices = _batched(cases, lambda c, s: [c.fn(*s)])
+    SEEN_OPS.update(n.op.name for n in toposort(outs))
+    fn = sd.function(syms, outs, backend="numba", simplify=False)  # every op as built
+    for trial in range(2):
+        xs = []
+        for case in cases:
+            xs += case.sample(trial)
+        before = [x.copy() for x in xs]
+        got = fn(*xs)
+        for case, (a, b, o, _) in zip(cases, slices):
+            _check_value(case, got[o], case.oracle(*xs[a:b]))
+        for x, x0 in zip(xs, before):
+            np.testing.assert_array_equal(x, x0)  # inputs not modified
+
+
+def _grad_build(case, syms):
+    try:
+        d = case.diff_args()
+    except Exception:
+        return []
+    if not d:
+        return []
+    y = case.fn(*syms)
+    if all(isinstance(d, int) for d in y.shape):
+        w = sd.constant(np.linspace(0.5, 1.5, int(np.prod(y.shape))).reshape(y.shape))
+    else:
+        w = sd.cos(y)
+    return list(sd.grad(sd.sum(y * w), [syms[i] for i in d]))
+
+
+@pytest.mark.parametrize("chunk", range(len(_GRAD_CHUNKS)))
+def test_optable_gradients_match_reference(chunk):
+    cases = _GRAD_CHUNKS[chunk]
+    syms, outs, slices = _batched(cases, _grad_build)
+    SEEN_OPS.update(n.op.name for n in toposort(outs))
+    fn = sd.function(syms, outs, backend="numba", simplify=False)
+    ref = sd.function(syms, outs, backend="numpy", simplify=False)
+    xs = []
+    for case in cases:
+        xs += case.sample(0)
+    for a, b in zip(fn(*xs), ref(*xs)):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_all_ops_were_exercised():
+    if len(SEEN_OPS) < 10:
+        pytest.skip("run with the batched tests")
+    extra = _extra_graph()[1]
+    seen = SEEN_OPS | {n.op.name for n in toposort(extra)}
+    assert sorted(set(g.OPS) - seen) == []
+
+
+def _extra_graph():
+    """Ops that the value table and first-order gradients may not reach."""
+    x = sd.vector("x", "n")
+    m = sd.matrix("m", (3, 4))
+    i = sd.vector("i", 2, dtype="int64")
+    outs = [
+        sd.eye("n") * x,
+        sd.zeros_like(x) + sd.mean(x),
+        g.OPS["pad_axis"].make(x, axis=0, before=1, after=2),
+        g.OPS["take_add"].make(m[:2], i, axis=0, shape=(3, 4)),
+        g.OPS["put_along_axis_add"].make(m[:, :2], sd.reshape(i, (1, 2)), axis=1, shape=(3, 4)),
+        g.OPS["scatter_index"].make(m[1:, ::2], index=m[1:, ::2].kw["index"], shape=(3, 4)),
+        sd.add_n(x, x * 2.0, x * 3.0),
+        sd.reciprocal(x + 3.0),
+        sd.concatenate([x, x[::-1]]),
+        sd.sum(m),
+        sd.logical_not(x > 0.0),
+        sd.logical_or(x > 0.5, x < -0.5),
+    ]
+    return [x, m, i], outs
+
+
+def test_extra_ops_match_reference():
+    ins, outs = _extra_graph()
+    fn = sd.function(ins, outs, backend="numba", simplify=False)
+    ref = sd.function(ins, outs, backend="numpy", simplify=False)
+    for n in (3, 5):
+        vals = [np.linspace(-1, 1, n), np.arange(12.0).reshape(3, 4), np.array([2, -1])]
+        for a, b in zip(fn(*vals), ref(*vals)):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            if a.dtype.kind == "f":
+                np.testing.assert_allclose(a, b, rtol=1e-12)
+            else:
+                np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------------------------- model graphs
+
+def _compare(ins, outs, vals, rtol=1e-9, atol=1e-12):
+    fn = sd.function(ins, outs, backend="numba")
+    ref = sd.function(ins, outs, backend="numpy")
+    for a, b in zip(fn(*vals), ref(*vals)):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+    return fn
+
+
+def test_rosenbrock_value_grad_hessian_two_sizes():
+    x = sd.vector("x", "n")
+    f = sd.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+    fn = sd.function([x], [f, sd.grad(f, x), sd.hessian(f, x)], backend="numba")
+    ref = sd.function([x], [f, sd.grad(f, x), sd.hessian(f, x)], backend="numpy")
+    for n in (2, 7):  # one compiled function, two sizes
+        xv = np.linspace(-1.2, 1.3, n)
+        for a, b in zip(fn(xv), ref(xv)):
+            assert a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_logistic_regression_and_hessian(rng):
+    X = sd.matrix("X", ("N", 3))
+    y = sd.vector("y", "N")
+    w = sd.vector("w", 3)
+    z = X @ w
+    loss = sd.mean(sd.softplus(z) - y * z)
+    vals = [rng.standard_normal((9, 3)), (rng.random(9) < 0.5).astype(float), rng.standard_normal(3)]
+    _compare([X, y, w], [loss, sd.grad(loss, w), sd.hessian(loss, w)], vals)
+
+
+def test_mlp_value_and_grads(rng):
+    X = sd.matrix("X", ("B", 5))
+    Y = sd.matrix("Y", ("B", 3))
+    W1, b1 = sd.matrix("W1", (5, 4)), sd.vector("b1", 4)
+    W2, b2 = sd.matrix("W2", (4, 3)), sd.vector("b2", 3)
+    h = sd.tanh(X @ W1 + b1)
+    logits = h @ W2 + b2
+    loss = -sd.mean(sd.sum(Y * sd.log_softmax(logits, axis=-1), axis=-1)) + 0.1 * sd.sum(sd.relu(h))
+    params = [W1, b1, W2, b2]
+    vals = [rng.standard_normal((6, 5)), np.eye(3)[rng.integers(0, 3, 6)], rng.standard_normal((5, 4)),
+            rng.standard_normal(4), rng.standard_normal((4, 3)), rng.standard_normal(3)]
+    _compare([X, Y] + params, [loss] + sd.grad(loss, params) + [sd.softmax(logits, axis=0)], vals)
+
+
+def test_float32_and_int_graph(rng):
+    x = sd.vector("x", "n", dtype="float32")
+    k = sd.vector("k", "n", dtype="int64")
+    y = sd.sum(sd.sigmoid(x) * k) + sd.max(sd.exp(x), axis=0)
+    outs = [y, sd.grad(y, x), k * 2 - 1, sd.sum(k > 0), sd.where(k > 0, x, 0.5)]
+    vals = [rng.standard_normal(6).astype(np.float32), rng.integers(-3, 3, 6)]
+    fn = sd.function([x, k], outs, backend="numba")
+    ref = sd.function([x, k], outs, backend="numpy")
+    for a, b in zip(fn(*vals), ref(*vals)):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-6)
+
+
+# ----------------------------------------------------------------- generated code
+
+def test_elementwise_chain_is_one_loop_without_temporaries():
+    x, y = sd.vector("x", "n"), sd.vector("y", "n")
+    f = sd.sum(sd.log1p(sd.exp(sd.sin(x) * sd.cos(y))))
+    fn = sd.function([x, y], [f, sd.exp(x) * y + 1.0], backend="numba")
+    src = fn.source.split("# ---- call path")[0]
+    assert src.count("for i0 in range") == 1
+    assert src.count("from the caller") == 1  # the second output's buffer only
+    assert "# sin " in src and "# cos " in src  # one commented line per node
+
+
+def test_matrix_products_use_blas():
+    a, b = sd.matrix("a", ("n", 4)), sd.matrix("b", (4, 5))
+    v = sd.vector("v", 4)
+    fn = sd.function([a, b, v], [a @ b, a @ v, sd.grad(sd.sum(a @ b), a)], backend="numba")
+    assert fn.source.count("_gemm(") >= 2
+
+
+def test_source_is_readable_python():
+    x = sd.vector("x", "n")
+    fn = sd.function([x], sd.sum(x * x), backend="numba")
+    compile(fn.source, "<source>", "exec")
+    assert "def graph(in_x" in fn.source and "d_n = in_x.shape[0]" in fn.source
+
+
+# ----------------------------------------------------------------- call path
+
+def test_call_errors_and_conversions():
+    x = sd.vector("x", "n")
+    m = sd.matrix("m", ("n", 2))
+    s = sd.scalar("s")
+    f = sd.function([x, m, s], [sd.sum(x) + sd.sum(m) * s, x * s], backend="numba")
+    xv, mv = np.arange(3.0), np.ones((3, 2))
+    v, w = f(xv, mv, 2.0)
+    assert v.shape == () and float(v) == 15.0 and w.tolist() == [0.0, 2.0, 4.0]
+    with pytest.raises(TypeError):
+        f(xv, mv)
+    with pytest.raises(TypeError):
+        f(xv, mv, 1.0, 2.0)
+    with pytest.raises(ValueError, match="'m'"):
+        f(xv, np.ones((4, 2)), 1.0)  # symbolic dims disagree
+    with pytest.raises(ValueError, match="'m'"):
+        f(xv, np.ones((3, 3)), 1.0)
+    with pytest.raises(ValueError, match="'x'"):
+        f(np.ones((3, 1)), mv, 1.0)
+    with pytest.raises(ValueError, match="'x'"):
+        f(np.ones(3, dtype=np.float32) + 0j, mv, 1.0)
+    # conversions and unusual layouts take the generic path and still work
+    assert float(f([0.0, 1.0, 2.0], mv, np.array(2.0))[0]) == 15.0
+    assert float(f(np.arange(3), mv, 2)[0]) == 15.0
+    assert float(f(np.arange(6.0)[::2] / 2, np.asfortranarray(mv), 2.0)[0]) == 15.0
+    ro = np.arange(3.0)
+    ro.setflags(write=False)
+    assert float(f(ro, mv, 2.0)[0]) == 15.0
+
+
+def test_outputs_are_fresh_arrays():
+    x = sd.vector("x", 3)
+    f = sd.function([x], [x, x, sd.reshape(x, (3, 1)), x * 2.0], backend="numba")
+    xv = np.arange(3.0)
+    a, b, c, d = f(xv)
+    assert a is not xv and b is not a and not np.shares_memory(a, xv)
+    a[0] = 99.0
+    assert xv[0] == 0.0 and b[0] == 0.0 and c[0, 0] == 0.0
+    single = sd.function([x], sd.sum(x), backend="numba")
+    assert isinstance(single(xv), np.ndarray) and single(xv).shape == ()
+
+
+def test_compile_error_names_the_op(monkeypatch):
+    low = L.LOWERINGS["cosh"]
+    monkeypatch.setattr(low, "template", lambda ctx, node, a, d: f"undefined_helper({a[0]})")
+    x = sd.vector("x", "n")
+    with pytest.raises(CompileError, match="cosh"):
+        compile_graph([x], [sd.cosh(x) * 3.0])
