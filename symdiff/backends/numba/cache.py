@@ -151,10 +151,17 @@ def _npz_ok(path, const_data) -> bool:
 
 
 def _import(key: str, path: str):
-    name = f"_symdiff_cache.sd_{key}"
+    # registered in sys.modules before it runs: Numba's cached code refers to
+    # the module's globals by module name when it is loaded back
+    name = f"symdiff_sd_{key}"
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
     return mod
 
 
