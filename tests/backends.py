@@ -1,6 +1,10 @@
-"""Backends every backend-parametrized test runs on.
+"""Backends the backend-parametrized tests run on (see ``conftest.pytest_generate_tests``).
 
-All backend parametrization goes through this list (see ``conftest.backend``).
+Value tests run on every backend. The full derivative harness (thousands of
+compiled functions) runs on the NumPy reference; the Numba backend's
+derivatives are checked on a focused set in ``test_numba_backend.py``, which
+compares it with the reference on every table row's gradient.
 """
 
-BACKENDS = ["numpy"]
+BACKENDS = ["numpy", "numba"]
+DERIVATIVE_BACKENDS = ["numpy"]

@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
-from tests.backends import BACKENDS
+from tests.backends import BACKENDS, DERIVATIVE_BACKENDS
 
 
 def _backend_param(name: str):
@@ -16,10 +16,11 @@ def _backend_param(name: str):
     return pytest.param(name, id=name)
 
 
-@pytest.fixture(params=[_backend_param(b) for b in BACKENDS])
-def backend(request) -> str:
-    """Each backend in ``tests.backends.BACKENDS``; Numba runs carry ``pytest.mark.numba``."""
-    return request.param
+def pytest_generate_tests(metafunc):
+    """``backend``: each of BACKENDS (DERIVATIVE_BACKENDS in the derivative harness)."""
+    if "backend" in metafunc.fixturenames:
+        names = DERIVATIVE_BACKENDS if metafunc.module.__name__.endswith("test_ops_derivatives") else BACKENDS
+        metafunc.parametrize("backend", [_backend_param(b) for b in names])
 
 
 def seeded_rng(*keys) -> np.random.Generator:
