@@ -39,5 +39,6 @@ print("\nRosenbrock at (1.2, 1.0, 0.8)")
 print(f"  value = {float(val):.4f}")
 print(f"  gradient = {np.round(g, 4)}")
 print("  Hessian =")
-print(np.array2string(np.round(H, 4), prefix="    "))
+for row in np.round(H, 4):
+    print("   ", row)
 print(f"\nthe Hessian graph has {sd.count_nodes(hess)} operation nodes, whatever n is")
