@@ -153,8 +153,6 @@ def _plan(expr, sp, is_const):
     the positive power in a denominator); the caller converts them like any
     other subtree, so they are shared too.
     """
-    if expr.is_Symbol:
-        return None, ()  # resolved by the caller (needs the symbol table)
     if isinstance(expr, (sp.logic.boolalg.BooleanTrue, sp.logic.boolalg.BooleanFalse)):
         v = bool(expr)
         return (lambda: v), ()
