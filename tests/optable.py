@@ -195,9 +195,6 @@ class OpCase:
     hess_atol: float = 1e-5
     sizes: tuple = ()       # ((name, size), ...) for symbolic dimensions in the args' shapes
     alt_sizes: tuple = ()   # other sizes: the same compiled function must serve them too
-    # a documented limitation of the library: second-order checks are expected to fail
-    # (strict xfail, so a fix is noticed); "" for none
-    second_order_gap: str = ""
 
     # -- helpers used by the checkers ---------------------------------------
     def symbols(self) -> list:
@@ -664,11 +661,12 @@ case("prod_zero_size_axis0", lambda x: sd.prod(x, axis=0), lambda x: np.prod(x, 
 case("exp_zero_size", _sdf("exp"), np.exp, A((0, 3)))
 case("add_zero_size_bcast", _sdf("add"), np.add, A((0, 3)), A((3,)))
 # prod with exact zeros: the derivative is the product of the other entries
-PROD_ZERO_GAP = "prod: second derivatives are wrong where a slice holds an exact zero (first derivatives are exact); documented in Prod's docstring"
 case("prod_with_zero", lambda x: sd.prod(x, axis=1), lambda x: np.prod(x, axis=1),
-     A((3, 4), sample=with_zeros(PROD_DOMAIN, (0, 1), (2, 0), (2, 3))), second_order_gap=PROD_ZERO_GAP)
+     A((3, 4), sample=with_zeros(PROD_DOMAIN, (0, 1), (2, 0), (2, 3))))
+case("prod_three_zeros", lambda x: sd.prod(x, axis=0), lambda x: np.prod(x, axis=0),
+     A((5, 2), sample=with_zeros(PROD_DOMAIN, (0, 0), (2, 0), (4, 0), (1, 1), (3, 1))))
 case("prod_with_zero_all", _sdf("prod"), np.prod,
-     A((2, 3), sample=with_zeros(PROD_DOMAIN, (1, 2))), second_order_gap=PROD_ZERO_GAP)
+     A((2, 3), sample=with_zeros(PROD_DOMAIN, (1, 2))))
 
 # ---------------------------------------------------------------------------
 # Linear algebra

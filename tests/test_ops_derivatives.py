@@ -292,14 +292,8 @@ def test_symbolic_dims_one_compiled_derivative_serves_every_size(case, i, backen
 # ---------------------------------------------------------------------------
 
 
-def _known_gap(case, request):
-    if case.second_order_gap:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=case.second_order_gap))
-
-
 @pytest.mark.parametrize("case,i", DIFF, ids=DIFF_IDS)
-def test_jvp_of_vjp(case, i, backend, request):
-    _known_gap(case, request)
+def test_jvp_of_vjp(case, i, backend):
     syms, y, xs, u, v, rng = _setup(case, i)
     d = Dirs(case, syms)
     g = sd.vjp(y, syms[i], d(u, y.shape))
@@ -327,8 +321,7 @@ def test_jvp_of_vjp(case, i, backend, request):
 
 
 @pytest.mark.parametrize("case,i", DIFF, ids=DIFF_IDS)
-def test_hvp(case, i, backend, request):
-    _known_gap(case, request)
+def test_hvp(case, i, backend):
     syms, y, xs, u, v, rng = _setup(case, i)
     d = Dirs(case, syms)
     cost = sd.sum(d(u, y.shape) * y)
@@ -349,8 +342,7 @@ def test_hvp(case, i, backend, request):
 
 
 @pytest.mark.parametrize("case,i", HESS, ids=HESS_IDS)
-def test_hessian(case, i, backend, request):
-    _known_gap(case, request)
+def test_hessian(case, i, backend):
     syms, y, xs, u, v, _ = _setup(case, i)
     d = Dirs(case, syms)
     cost = sd.sum(d(u, y.shape) * y)

@@ -80,14 +80,16 @@ class Sum(Reduction):
 class Prod(WeightedReduction):
     """Product over ``axes``.
 
-    Derivative: the product of the other entries, computed without dividing
-    by zero (one zero in a slice gets the product of the rest; two or more
-    zeros give zero derivative everywhere in the slice).
-
-    Known limitation: first derivatives are exact everywhere, but second and
-    higher derivatives are exact only where a slice holds no exact zero (the
-    zero-count branches are piecewise constant). An exact rule needs exclusive
-    cumulative products (a scan), which symdiff does not have yet.
+    Derivative: the product of the other entries, built without dividing by
+    zero so that first *and second* derivatives are exact at exact zeros.
+    With ``v`` the entries with zeros replaced by 1, ``Q = prod(v)``, ``m`` the
+    number of zeros in the slice and ``z`` the sum of the zero entries (value
+    0, derivative 1 with respect to each zero), the weight of entry i is:
+    ``out / x_i`` if m = 0; ``Q`` at the zero and ``z * Q / x_i`` elsewhere if
+    m = 1; ``(z - x_i) * Q`` (the other zero times Q) at a zero if m = 2; else 0.
+    Each branch is the exact product of the other entries as a function of x
+    near the point, to first order, which is what the Hessian needs. Third and
+    higher derivatives are exact only away from zeros.
     """
 
     name = "prod"
@@ -102,13 +104,16 @@ class Prod(WeightedReduction):
 
     def weights(self, out, x, axes, keepdims):
         zero = ew.equal(x, 0.0)
-        safe = ew.where(zero, 1.0, x)
-        nonzero_prod = prod(safe, axis=axes, keepdims=True)
-        n_zero = sum(zero, axis=axes, keepdims=True)
+        v = ew.where(zero, 1.0, x)
+        q = prod(v, axis=axes, keepdims=True)
+        m = sum(zero, axis=axes, keepdims=True)
+        z = sum(ew.where(zero, x, 0.0), axis=axes, keepdims=True)
         out_k = restore_reduced(out, x.shape, axes, keepdims)
-        one_zero_here = ew.logical_and(ew.equal(n_zero, 1), zero)
-        return ew.where(ew.equal(n_zero, 0), ew.divide(out_k, safe),
-                        ew.where(one_zero_here, nonzero_prod, 0.0))
+        one_zero = ew.where(zero, q, ew.divide(ew.multiply(z, q), v))
+        two_zeros = ew.where(zero, ew.multiply(ew.subtract(z, x), q), 0.0)
+        return ew.where(ew.equal(m, 0), ew.divide(out_k, v),
+                        ew.where(ew.equal(m, 1), one_zero,
+                                 ew.where(ew.equal(m, 2), two_zeros, 0.0)))
 
 
 class _Chooser(WeightedReduction):
