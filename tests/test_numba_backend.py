@@ -146,6 +146,7 @@ def _extra_graph():
         sd.sum(m),
         sd.logical_not(x > 0.0),
         sd.logical_or(x > 0.5, x < -0.5),
+        sd.logical_and(x > -0.5, x < 0.5),
     ]
     return [x, m, i], outs
 

@@ -20,12 +20,16 @@ import re
 
 import numpy as np
 
-from ...dims import is_name
-from ...graph import Node
-from . import cache as _cache
-from .codegen import function_text, generate
-from .fusion import dimx, plan_graph
-from .lowering import LOWERINGS, missing_lowerings
+from . import vecmath as _vecmath
+
+_vecmath.enable()  # before this backend compiles anything (process-global LLVM option)
+
+from ...dims import is_name  # noqa: E402
+from ...graph import Node  # noqa: E402
+from . import cache as _cache  # noqa: E402
+from .codegen import function_text, generate  # noqa: E402
+from .fusion import dimx, plan_graph  # noqa: E402
+from .lowering import LOWERINGS, missing_lowerings  # noqa: E402
 
 __all__ = ["compile_graph", "CompiledGraph", "CompileError", "LOWERINGS", "missing_lowerings"]
 
@@ -42,6 +46,7 @@ import numpy as np
 import numba as nb
 from numpy import nan, inf
 from symdiff.backends.numba.runtime import _gemm, _ipow, _vdot, _wrap
+from symdiff.backends.numba.runtime import _cosh, _expm1, _log1p, _sinh, _tanh
 '''
 
 

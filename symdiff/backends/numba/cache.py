@@ -3,7 +3,8 @@
 A compiled graph is a Python module ``sd_<key>.py`` in the cache folder
 (``$SYMDIFF_CACHE_DIR``, default ``~/.cache/symdiff``), where ``key`` hashes the
 generated source (which spells out the graph's structure, shapes and dtypes),
-the constant arrays and the versions of symdiff, Numba, NumPy and Python.
+the constant arrays, the versions of symdiff, Numba, NumPy and Python and the
+vector library LLVM was told to use (``vecmath.py``).
 Importing it runs ``@njit(signature, cache=True)``, which loads the machine
 code Numba cached in ``__pycache__`` next to it, or compiles and saves it.
 
@@ -42,9 +43,13 @@ def cache_dir() -> str:
 
 def versions() -> str:
     from ... import __version__
+    from .vecmath import vector_library
 
+    # the vector library is part of the key: code calling libmvec's _ZGV* symbols
+    # must never be loaded into a process where libmvec is not loaded
     return (f"symdiff={__version__} codegen={CODEGEN_VERSION} numba={numba.__version__} "
-            f"numpy={np.__version__} python={sys.version.split()[0]}")
+            f"numpy={np.__version__} python={sys.version.split()[0]} "
+            f"veclib={vector_library() or 'none'}")
 
 
 def graph_key(source: str, constants) -> str:

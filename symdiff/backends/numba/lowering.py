@@ -146,10 +146,28 @@ def _promoted_inputs(node):
     return dt.promote(*(x.dtype for x in node.inputs))
 
 
-def _unary_call(name: str, fn: str, cost: int):
+def vector_math() -> bool:
+    """True when LLVM vectorises exp/log/sin/cos through libmvec (see ``vecmath.py``)."""
+    from .vecmath import enabled
+
+    return enabled()
+
+
+#: functions LLVM's libmvec table lacks, written (runtime.py) in terms of exp and
+#: log so that a loop calling them still vectorises; libm's scalar calls otherwise
+_VECTOR_FORMS = {"log1p": "_log1p", "expm1": "_expm1", "tanh": "_tanh", "sinh": "_sinh", "cosh": "_cosh"}
+
+
+def _math_call(name: str) -> str:
+    if name in _VECTOR_FORMS and vector_math():
+        return _VECTOR_FORMS[name]
+    return f"np.{name}"
+
+
+def _unary_math(name: str, cost: int):
     @lowering(name, "elementwise", cost=cost)
     def t(ctx, node, args, dts):
-        return f"{fn}({args[0]})"
+        return f"{_math_call(name)}({args[0]})"
 
     return t
 
@@ -157,7 +175,7 @@ def _unary_call(name: str, fn: str, cost: int):
 for _name, _cost in [("exp", 8), ("log", 8), ("log1p", 10), ("expm1", 10), ("sqrt", 4),
                      ("sin", 10), ("cos", 10), ("tan", 12), ("arcsin", 12), ("arccos", 12),
                      ("arctan", 12), ("sinh", 12), ("cosh", 12), ("tanh", 12)]:
-    _unary_call(_name, f"np.{_name}", _cost)
+    _unary_math(_name, _cost)
 
 
 @lowering("add", "elementwise")
@@ -321,7 +339,7 @@ def _sigmoid(ctx, node, a, dts):
 def _softplus(ctx, node, a, dts):
     zero = literal(0, node.dtype)
     x = a[0]
-    return f"(({x} if {x} > {zero} else {zero}) + np.log1p(np.exp(-abs({x}))))"
+    return f"(({x} if {x} > {zero} else {zero}) + {_math_call('log1p')}(np.exp(-abs({x}))))"
 
 
 @lowering("relu", "elementwise")
