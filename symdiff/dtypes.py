@@ -67,13 +67,18 @@ def float_result(*dtypes: np.dtype) -> np.dtype:
 
 def weak_scalar_dtype(value: Any, strong: np.dtype | None) -> np.dtype:
     """dtype a Python number takes when it meets operands of dtype ``strong``."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+        raise ShapeError(f"the integer {value!r} does not fit in int64")
     if strong is None:
         if isinstance(value, (bool, np.bool_)):
             return BOOL
         if isinstance(value, (int, np.integer)):
             return INT64
         return FLOAT64
-    result = np.result_type(strong, value)
+    try:
+        result = np.result_type(strong, value)
+    except OverflowError:
+        raise ShapeError(f"cannot combine the number {value!r} with a {strong} array: it does not fit") from None
     if result not in SUPPORTED:  # e.g. an int too large for int64
         raise ShapeError(f"cannot combine the number {value!r} with a {strong} array")
     if isinstance(value, (bool, np.bool_)) and result == INT64 and strong == BOOL:

@@ -84,6 +84,12 @@ class Node:
 
     __hash__ = object.__hash__
 
+    def __copy__(self):
+        return self  # immutable, like a tuple
+
+    def __deepcopy__(self, memo):
+        return self
+
     # Operators: defined in numpy_api to keep this module free of operations.
     from ._operators import (  # noqa: E402  (class-body import of method objects)
         __abs__, __add__, __ge__, __getitem__, __gt__, __le__, __lt__, __matmul__,
@@ -288,9 +294,14 @@ def constant(value: Any, dtype: Any = None) -> Node:
         dt = _dt.as_dtype(dtype)
         arr = np.asarray(value, dtype=dt)
     else:
-        arr = np.asarray(value)
+        try:
+            arr = np.asarray(value)
+        except OverflowError:
+            raise ShapeError(f"constant: {value!r} does not fit in int64") from None
         if arr.dtype == object:
             raise TypeError(f"cannot make a constant from {type(value).__name__}")
+        if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise ShapeError(f"constant: unsigned values up to {arr.max()} do not fit in int64")
         arr = arr.astype(_dt.normalize_array_dtype(arr.dtype), copy=False)
     return CONSTANT.make(value=ConstValue(arr))
 

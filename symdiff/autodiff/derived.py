@@ -92,6 +92,9 @@ def hessian(cost: Node, x: Node) -> Node:
 
 def hvp(cost: Node, x: Node, v) -> Node:
     """Hessian-vector product without forming the Hessian: ``jvp(grad(cost, x), x, v)``."""
+    v = as_node(v)
+    if v.shape != x.shape:
+        v = _match("hvp", v, x.shape, "the variable")
     return jvp(grad(cost, x), x, v)
 
 

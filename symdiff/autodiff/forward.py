@@ -55,6 +55,8 @@ def forward(outputs: Sequence[Node], wrt: Sequence[Node], tangents: Sequence[Nod
         tan[id(node)] = t
     out = []
     for y in outputs:
+        if id(y) in relevant:
+            check_differentiable(y, "the output")
         t = tan.get(id(y))
         out.append(t if t is not None else creation.zeros(batch + y.shape, y.dtype if dt.is_float(y.dtype) else "float64"))
     return out

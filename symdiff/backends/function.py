@@ -30,7 +30,12 @@ def bind_arguments(inputs: Sequence[Node], args: Sequence[object]):
     derived = []
     for x, v in zip(inputs, args):
         if _is_python_number(v):
-            if np.result_type(x.dtype, v) != x.dtype:
+            try:
+                fits = np.result_type(x.dtype, v) == x.dtype and (
+                    not isinstance(v, int) or isinstance(v, bool) or -2**63 <= v < 2**63)
+            except OverflowError:
+                fits = False
+            if not fits:
                 raise ValueError(f"input {x.name!r}: expected {x.dtype}, got the {type(v).__name__} {v!r}")
             arr = np.asarray(v, dtype=x.dtype)
         else:

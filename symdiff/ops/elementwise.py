@@ -130,12 +130,16 @@ class AddN(Elementwise):
 
 
 class Subtract(Elementwise):
-    """``x - y``. d/dx = 1, d/dy = -1."""
+    """``x - y``. d/dx = 1, d/dy = -1. Two bools cannot be subtracted (as in NumPy)."""
 
     name = "subtract"
     nin = 2
     numpy_fn = np.subtract
-    kinds = "fi"
+
+    def infer(self, x, y):
+        if x.dtype == dt.BOOL and y.dtype == dt.BOOL:
+            raise shape_error("subtract", "bool - bool is not supported (NumPy neither); use sd.logical_and / not_equal")
+        return super().infer(x, y)
 
     def vjp(self, ct, out, x, y):
         return [ct, negative(ct)]
@@ -671,6 +675,8 @@ def clip(x, a_min=None, a_max=None) -> Node:
     out = as_node(x)
     if a_min is None and a_max is None:
         raise ValueError("clip: at least one of a_min and a_max must be given")
+    bounds = [as_node(b, out.dtype) for b in (a_min, a_max) if b is not None]
+    broadcast_shapes("clip", out.shape, *(b.shape for b in bounds))
     if a_min is not None:
         out = maximum(out, a_min)
     if a_max is not None:

@@ -217,6 +217,12 @@ def einsum(subscripts: str, *operands) -> Node:
     for c in out:
         if not any(c in s for s in new_subs):
             raise shape_error("einsum", f"output subscript {c!r} does not appear in the inputs of {subscripts!r}")
+    sizes: dict = {}
+    for s, x in zip(new_subs, new_xs):
+        for c, d in zip(s, x.shape):
+            if sizes.setdefault(c, d) != d:
+                shown = ", ".join(shape_str(x.shape) for x in xs)
+                raise shape_error("einsum", f"index {c!r} has sizes {sizes[c]} and {d} in {subscripts!r} with shapes {shown}")
     return einsum_raw(new_subs, out, new_xs)
 
 

@@ -112,8 +112,13 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Node:
 
 def log_softmax(x, axis=-1) -> Node:
     """``x - logsumexp(x, axis, keepdims=True)``: the log of softmax, stable for large inputs."""
+    return _log_softmax(x, axis, "log_softmax")
+
+
+def _log_softmax(x, axis, name):
     x = as_node(x)
-    return ew.subtract(x, logsumexp(x, axis=axis, keepdims=True))
+    axes = normalize_axes(name, axis, x.ndim)
+    return ew.subtract(x, OPS["logsumexp"].make(x, axes=axes, keepdims=True))
 
 
 def softmax(x, axis=-1) -> Node:
@@ -123,4 +128,4 @@ def softmax(x, axis=-1) -> Node:
     >>> sd.softmax(sd.vector("z", 4)).shape
     (4,)
     """
-    return ew.exp(log_softmax(x, axis=axis))
+    return ew.exp(_log_softmax(x, axis, "softmax"))
