@@ -6,7 +6,7 @@ name), then that the library keeps working: building continues after a
 ``ShapeError``, and the same compiled function gives correct results after a
 failed call.
 
-Sources: ``shared/api-contract.md`` and ``docs/conventions-for-contributors.md``.
+Sources: ``shared/api-contract.md`` and ``docs/semantics.md``.
 """
 
 from __future__ import annotations

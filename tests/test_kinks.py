@@ -1,6 +1,6 @@
 """Exact derivative values at kinks and ties (JAX's documented conventions).
 
-From docs/conventions-for-contributors.md:
+From docs/semantics.md:
 abs'(0) = 1; relu'(0) = 0; maximum/minimum ties give 0.5 to each side;
 max/min reductions split the cotangent equally among tied extrema;
 clip(x, lo, hi) = minimum(maximum(x, lo), hi), so 0.5 at a boundary;
