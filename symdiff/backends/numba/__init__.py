@@ -27,7 +27,7 @@ _vecmath.enable()  # before this backend compiles anything (process-global LLVM 
 from ...dims import is_name  # noqa: E402
 from ...graph import Node  # noqa: E402
 from . import cache as _cache  # noqa: E402
-from .codegen import function_text, generate  # noqa: E402
+from .codegen import function_text, generate, temporary_buffers  # noqa: E402
 from .fusion import dimx, plan_graph  # noqa: E402
 from .lowering import LOWERINGS, missing_lowerings  # noqa: E402
 
@@ -188,15 +188,44 @@ class CompiledGraph:
             check.append("    return _slow(args)")
         # allocation, call and outputs (shared by the fast and the generic path)
         core: list[str] = []
+        temps = temporary_buffers(cg)
+        tnames = {b[0] for b in temps}
+
+        def shape_text(shape):
+            return "(" + ", ".join(dimx(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
         for v, shape, dtype, init in cg.buffers:
             ns[f"_T_{dtype.name}"] = dtype
-            sh = "(" + ", ".join(dimx(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+            if v in tnames:
+                continue
+            sh = shape_text(shape)
             if init == "empty":
                 core.append(f"{v} = _empty({sh}, _T_{dtype.name})")
             elif init == "zeros":
                 core.append(f"{v} = _zeros({sh}, _T_{dtype.name})")
             else:
                 core.append(f"{v} = _full({sh}, {init!r}, _T_{dtype.name})")
+        # Temporaries (buffers that are not outputs) are reused across calls: a free
+        # list of sets, so concurrent calls (the compiled code releases the GIL) each
+        # take their own. Fresh large arrays cost a page fault per 4 KiB page on
+        # every call, which is most of the time of a BLAS-bound graph.
+        done: list[str] = []
+        if temps:
+            pool: list = []
+            ns["_pool_pop"], ns["_pool_push"] = pool.pop, pool.append
+            dims = sorted({dimx(d) for _, shape, _, _ in temps for d in shape if not isinstance(d, int)})
+            key = "(" + "".join(d + ", " for d in dims) + ")" if dims else "None"
+            tup = "(" + "".join(b[0] + ", " for b in temps) + ")"
+            core.append("try:")
+            core.append(f"    _k, {tup} = _pool_pop()")
+            if dims:
+                core.append(f"    if _k != {key}:")
+                core.append("        raise IndexError")
+            core.append("except IndexError:")
+            core.append(f"    _k = {key}")
+            for v, shape, dtype, init in temps:
+                core.append(f"    {v} = _empty({shape_text(shape)}, _T_{dtype.name})")
+            done.append(f"_pool_push((_k, {tup}))")
         call_args = ", ".join(names + [b[0] for b in cg.buffers])
         outs = []
         for j, spec in enumerate(cg.out_specs):
@@ -220,6 +249,7 @@ class CompiledGraph:
             src.append(f"        r = _jit({call_args})")
             src.append("    except _TypeError:  # non-contiguous or read-only arrays")
             src.append(f"        return {slow}(args)")
+            src.extend("    " + ln for ln in done)
             src.append(f"    return {ret}")
             src.append("")
 
@@ -230,6 +260,7 @@ class CompiledGraph:
             src.append(f"    d_{d} = env[{d!r}]")
         src.extend("    " + ln for ln in core)
         src.append(f"    r = _jit({call_args})")
+        src.extend("    " + ln for ln in done)
         src.append("    return [" + ", ".join(outs) + "]")
         src.append("")
         for fname, ret in (("_slow", "tuple(r)"), ("_slow_single", "r[0]")):

@@ -657,6 +657,24 @@ def generate(plan: Plan) -> Codegen:
     return cg
 
 
+def temporary_buffers(cg: Codegen) -> list[tuple]:
+    """The caller-allocated buffers that are not outputs: the caller reuses them across calls."""
+    outs = {spec[1] for spec in cg.out_specs if spec[0] == "buffer"}
+    return [b for b in cg.buffers if b[0] not in outs]
+
+
+def _init_lines(v: str, shape, dtype, init) -> list[str]:
+    """Loops setting a reused buffer to its initial value (zeros or a constant)."""
+    value = literal(0 if init == "zeros" else init, dtype)
+    lines, ind = [], "    "
+    names = [f"z{k}" for k in range(len(shape))]
+    for d, i in zip(shape, names):
+        lines.append(f"{ind}for {i} in range({dimx(d)}):")
+        ind += "    "
+    lines.append(f"{ind}{v}[{', '.join(names)}] = {value}")
+    return lines
+
+
 def function_text(cg: Codegen) -> str:
     """The ``@njit`` function: inputs then caller-allocated buffers; returns the 0-d outputs."""
     plan = cg.plan
@@ -672,6 +690,15 @@ def function_text(cg: Codegen) -> str:
     if plan.inputs:
         lines.append("    # inputs: " + ", ".join(f"{v} = {x.name} {shape_str(x.shape)} {x.dtype}"
                                            for v, x in zip(cg.params, plan.inputs)))
-    lines += ["    " + ln for ln in cg.body]
+    # temporaries come from the caller's free list (uninitialised): set those that start at a value
+    body = list(cg.body)
+    start = next((k for k, ln in enumerate(body) if not ln.startswith("d_")), len(body))
+    init = []
+    for v, shape, dtype, how in temporary_buffers(cg):
+        if how != "empty":
+            init += [ln[4:] for ln in _init_lines(v, shape, dtype, how)]
+    if init:
+        body[start:start] = ["# reused temporaries that start at a value"] + init
+    lines += ["    " + ln for ln in body]
     lines.append("    return (" + "".join(r + ", " for r in cg.scalars).rstrip() + ")")
     return "\n".join(lines) + "\n"
