@@ -50,6 +50,7 @@ CASES = {
     "where_same_branches": (lambda x, y: sd.where(x > y, sd.sin(x), sd.sin(x)), real, False),
     "log_of_exp": (lambda x, y: sd.log(sd.exp(x)), real, False),
     "exp_of_log": (lambda x, y: sd.exp(sd.log(sd.square(x))), real, False),
+    "einsum_with_identity": (lambda x, y: sd.eye(2) @ sd.reshape(x, (2, 3)) + sd.reshape(y, (2, 3)) @ sd.eye(3), real, False),
     "sum_of_broadcast": (lambda x, y: sd.sum(sd.broadcast_to(x, (4, 6)), axis=0), real, False),
     "log_of_sigmoid": (lambda x, y: sd.log(sd.sigmoid(x)), real, False),
     "one_minus_sigmoid": (lambda x, y: 1.0 - sd.sigmoid(x), real, False),

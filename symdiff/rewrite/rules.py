@@ -113,6 +113,36 @@ ALGEBRA.append(R(
     "Equal in exact arithmetic; avoids materialising the broadcast.",
     when=lambda b, n: n.dtype.kind == "f"))
 
+
+
+class EinsumIdentityRule(Rule):
+    """Drop an identity-matrix operand of a contraction by renaming its letters."""
+
+    def apply(self, node, protect=frozenset()):
+        from ..ops.linalg import einsum_raw, parse_spec
+
+        in_subs, out = parse_spec(node.kw["spec"])
+        for k, e in enumerate(node.inputs):
+            if id(e) in protect or e.op.name != "eye" or e.kw["k"] != 0 or e.kw["n"] != e.kw["m"]:
+                continue
+            a, b = in_subs[k]
+            if a == b or (a in out and b in out):
+                continue
+            keep, drop = (b, a) if b in out else (a, b)
+            subs = [s.replace(drop, keep) for j, s in enumerate(in_subs) if j != k]
+            if not any(keep in s for s in subs):
+                continue
+            rest = [x for j, x in enumerate(node.inputs) if j != k]
+            return einsum_raw(subs, out.replace(drop, keep), rest)
+        return None
+
+
+ALGEBRA.append(EinsumIdentityRule(
+    "einsum_with_identity", P("einsum"), None,
+    "einsum(..., eye(n) as 'ij', ...) -> the same contraction with j renamed i and the identity "
+    "dropped (e.g. eye @ A -> A). Exact: multiplying by exact ones and adding exact zeros. "
+    "Seeded Jacobians and Hessians contain such products."))
+
 # ---------------------------------------------------------------- stability
 
 STABILITY = [
