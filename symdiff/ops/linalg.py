@@ -204,10 +204,9 @@ def einsum(subscripts: str, *operands) -> Node:
         new_subs.append(s)
         new_xs.append(x)
     if explicit:
-        if "..." in out:
-            out = out.replace("...", ell_letters)
-        elif ell_letters and any("..." in s for s in in_subs):
-            pass  # numpy sums broadcast dims that the output omits
+        if "..." not in out and ell_letters:
+            raise shape_error("einsum", f"{subscripts!r}: the inputs' '...' covers {len(ell)} dimension(s) but the output has no '...' (as NumPy)")
+        out = out.replace("...", ell_letters)
     else:
         counts = {}
         for s in new_subs:
