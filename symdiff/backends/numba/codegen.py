@@ -35,6 +35,8 @@ from .fusion import (Nest, Opaque, Plan, ZERO, dimx, elementwise_input_amaps, le
                      slice_start)
 from .lowering import LOWERINGS, cast, compute_dtype, literal, np_type
 
+#: statements per basic block of generated code (Numba's lowering is quadratic in a block's size)
+BLOCK_LIMIT = 200
 FASTMATH = ("nsz", "arcp", "contract", "afn", "reassoc")
 _NB = {"float64": "nb.float64", "float32": "nb.float32", "int64": "nb.int64", "bool": "nb.boolean"}
 
@@ -410,12 +412,47 @@ class NestEmitter:
 
     # -- expressions ---------------------------------------------------------------
     def expand(self, n: Node, amap, as_root: bool = False) -> str:
+        """The expression of ``n`` read at ``amap``, emitting the statements it needs.
+
+        Iterative (an explicit stack, inputs before the nodes that use them), so
+        chains of virtual nodes of any depth are fine.
+        """
         key = (id(n), amap)
         if key in self.cse:
             return self.cse[key]
         cg = self.cg
         if id(n) in cg.vars and not as_root:
             return cg.read(n, amap)
+        stack = [(n, amap, False)]
+        while stack:
+            m, a, ready = stack.pop()
+            k = (id(m), a)
+            if k in self.cse:
+                continue
+            if not ready:
+                todo = [(c, ca) for c, ca in self._inputs_at(m, a)
+                        if (id(c), ca) not in self.cse and id(c) not in cg.vars]
+                if todo:
+                    stack.append((m, a, True))
+                    stack.extend((c, ca, False) for c, ca in reversed(todo))
+                    continue
+            self.cse[k] = self._expand_one(m, a)
+        return self.cse[key]
+
+    def _inputs_at(self, n: Node, amap) -> list:
+        """The (input, index map) pairs that ``_expand_one(n, amap)`` expands."""
+        kind = self.cg.kinds[id(n)]
+        if kind == "remap":
+            return [(n.inputs[0], remap_input_amap(n, amap))]
+        if kind == "elementwise":
+            return list(zip(n.inputs, elementwise_input_amaps(n, amap)))
+        if kind == "read":
+            return read_virtual_inputs(n, amap)
+        return []
+
+    def _expand_one(self, n: Node, amap) -> str:
+        """One node, its inputs already expanded (their ``expand`` calls return at once)."""
+        cg = self.cg
         kind = cg.kinds[id(n)]
         if kind == "source":
             expr = cg.source_expr(n, amap)
@@ -440,7 +477,6 @@ class NestEmitter:
             self.pre[level(amap)].append(f"{expr} = {res}  # {label(n)}")
         else:
             raise AssertionError(f"{n.op.name} ({kind}) cannot be computed inside a loop nest")
-        self.cse[key] = expr
         return expr
 
     def read_expr(self, n: Node, amap) -> str:
@@ -535,17 +571,30 @@ class NestEmitter:
                 self.store(n)
         out: list[str] = []
 
-        def rec(L, ind):
-            for s in self.pre[L]:
-                out.extend(_indent(s, ind))
+        def run(stmts, ind):
+            if len(stmts) <= BLOCK_LIMIT:
+                for s in stmts:
+                    out.extend(_indent(s, ind))
+                return
+            # Numba's lowering is quadratic in the size of a basic block: cut long
+            # runs of statements into blocks with a branch Numba cannot prune (no
+            # variable is defined under it, so no phi nodes either)
+            for k in range(0, len(stmts), BLOCK_LIMIT):
+                if k:
+                    out.append(f"{ind}if _true():  # a new basic block: Numba's lowering is quadratic in a block's size")
+                    out.append(f"{ind}    pass")
+                for s in stmts[k:k + BLOCK_LIMIT]:
+                    out.extend(_indent(s, ind))
+
+        def rec(L, ind):  # depth: the rank of the nest
+            run(self.pre[L], ind)
             if L < self.r:
                 out.append(f"{ind}for i{L} in range({dimx(self.dom[L])}):")
                 mark = len(out)
                 rec(L + 1, ind + "    ")
                 if len(out) == mark:
                     out.append(ind + "    pass")
-            for s in self.post[L]:
-                out.extend(_indent(s, ind))
+            run(self.post[L], ind)
 
         rec(0, "")
         cg.body.extend(out)
@@ -702,3 +751,51 @@ def function_text(cg: Codegen) -> str:
     lines += ["    " + ln for ln in body]
     lines.append("    return (" + "".join(r + ", " for r in cg.scalars).rstrip() + ")")
     return "\n".join(lines) + "\n"
+
+
+def index_checks(plan: Plan) -> list[str]:
+    """Python lines checking, once per call, basic indices into symbolic axes.
+
+    Integer indices and slice bounds into an axis of symbolic size are only known
+    to be in range at run time: the compiled loops read without bounds checks, so
+    the caller raises NumPy's IndexError first. A slice on a symbolic axis has the
+    length ``stop - start`` in the graph; NumPy clips instead, so bounds outside
+    the axis raise too (rather than give an array of another length).
+    """
+    lines: list[str] = []
+    seen: set = set()
+
+    def add(text):
+        if text not in seen:
+            seen.add(text)
+            lines.append(text)
+
+    for n in plan.order:
+        name = n.op.name
+        if name == "getitem":
+            sizes = n.inputs[0].shape
+        elif name == "scatter_index":
+            sizes = n.kw["shape"]
+        else:
+            continue
+        q = 0
+        for e in n.kw["index"]:
+            if e[0] == "n":
+                continue
+            d = sizes[q]
+            if isinstance(d, str):
+                D = dimx(d)
+                if e[0] == "i":
+                    k = e[1]
+                    add(f"if not -{D} <= {k} < {D}:\n"
+                        f"    raise IndexError('index {k} is out of bounds for axis {q} with size ' + str({D}))")
+                elif e[3] in (None, 1):
+                    _, start, stop, _ = e
+                    lo = "0" if start is None else (str(start) if start >= 0 else f"{D} - {-start}")
+                    hi = D if stop is None else (str(stop) if stop >= 0 else f"{D} - {-stop}")
+                    text = ("" if start is None else str(start)) + ":" + ("" if stop is None else str(stop))
+                    add(f"if not 0 <= {lo} <= {hi} <= {D}:\n"
+                        f"    raise IndexError('the slice {text} is out of bounds for axis {q} with size ' + str({D})"
+                        f" + ' (the graph gives slices of symbolic axes the length stop - start; NumPy would clip)')")
+            q += 1
+    return [ln for text in lines for ln in text.split("\n")]

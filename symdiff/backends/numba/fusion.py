@@ -259,9 +259,9 @@ def plan_graph(inputs, outputs) -> Plan:
     for _ in range(len(order) + 1):
         steps, uses = _assign(order, kinds, mat, byid)
         extra = set()
+        costs = _subtree_costs(order, kinds, mat)
         for nid, places in uses.items():
-            n = byid[nid]
-            if _subtree_cost(n, kinds, mat, {}) < RECOMPUTE_LIMIT:
+            if costs[nid] < RECOMPUTE_LIMIT:
                 continue
             if len(places) > 1 or any(redundant(a) for _, a in places):
                 extra.add(nid)
@@ -271,18 +271,23 @@ def plan_graph(inputs, outputs) -> Plan:
     return Plan(list(inputs), list(outputs), order, kinds, mat, steps, ein)
 
 
-def _subtree_cost(n, kinds, mat, memo) -> int:
-    if id(n) in memo:
-        return memo[id(n)]
-    k = kinds[id(n)]
-    if k == "source":
-        c = 0
-    else:
-        c = node_cost(n)
-        if k in ("elementwise", "remap"):
-            c += sum(_subtree_cost(x, kinds, mat, memo) for x in n.inputs if id(x) not in mat)
-    memo[id(n)] = c
-    return c
+def _subtree_costs(order, kinds, mat) -> dict:
+    """Cost of evaluating each node inline (with its virtual inputs), capped at RECOMPUTE_LIMIT.
+
+    Only compared against ``RECOMPUTE_LIMIT``, so the cap loses nothing and keeps
+    the numbers small on graphs that share subexpressions heavily. Iterative.
+    """
+    cost: dict[int, int] = {}
+    for n in order:
+        k = kinds[id(n)]
+        if k == "source":
+            c = 0
+        else:
+            c = node_cost(n)
+            if k in ("elementwise", "remap"):
+                c += sum(cost[id(x)] for x in n.inputs if id(x) not in mat)
+        cost[id(n)] = min(c, RECOMPUTE_LIMIT)
+    return cost
 
 
 def _walk(root: Node, start, kinds, mat):

@@ -183,10 +183,24 @@ def _add(ctx, node, a, dts):
     return f"({a[0]} | {a[1]})" if node.dtype == dt.BOOL else f"({a[0]} + {a[1]})"
 
 
+#: terms per line of an ``add_n``
+ADD_N_CHUNK = 32
+
+
 @lowering("add_n", "elementwise")
 def _add_n(ctx, node, a, dts):
     op = " | " if node.dtype == dt.BOOL else " + "
-    return "(" + op.join(a) + ")"
+    if len(a) <= ADD_N_CHUNK:
+        return "(" + op.join(a) + ")"
+    # many terms (a gradient accumulating thousands of uses): partial sums on
+    # lines of their own, not one expression nested thousands deep
+    acc = ctx.temp("s")
+    lines = [f"{acc} = ({op.join(a[:ADD_N_CHUNK])})"]
+    for k in range(ADD_N_CHUNK, len(a), ADD_N_CHUNK):
+        nxt = ctx.temp("s")
+        lines.append(f"{nxt} = ({acc}{op}{op.join(a[k:k + ADD_N_CHUNK])})")
+        acc = nxt
+    return lines, acc
 
 
 @lowering("subtract", "elementwise")

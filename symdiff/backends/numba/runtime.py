@@ -16,6 +16,24 @@ def _wrap(k, d):
     return k
 
 
+@nb.njit(cache=True)
+def _true():
+    """True, opaque to Numba's branch pruning: ``if _true(): pass`` ends a basic block.
+
+    The generated code cuts long runs of statements into blocks this way, because
+    Numba's lowering is quadratic in the size of a block (LLVM inlines the call).
+    """
+    return True
+
+
+@nb.njit(cache=True)
+def _check_index(k, d, axis):
+    """An integer index into an axis of size ``d``, checked once (NumPy's message)."""
+    if k < -d or k >= d:
+        raise IndexError("index out of bounds for an axis of a symbolic size")
+    return k
+
+
 @nb.njit(inline="always", cache=True)
 def _ipow(a, b):
     """Integer power by squaring (NumPy refuses negative exponents)."""
