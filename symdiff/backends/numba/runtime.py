@@ -26,14 +26,6 @@ def _true():
     return True
 
 
-@nb.njit(cache=True)
-def _check_index(k, d, axis):
-    """An integer index into an axis of size ``d``, checked once (NumPy's message)."""
-    if k < -d or k >= d:
-        raise IndexError("index out of bounds for an axis of a symbolic size")
-    return k
-
-
 @nb.njit(inline="always", cache=True)
 def _ipow(a, b):
     """Integer power by squaring (NumPy refuses negative exponents)."""
