@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import symdiff as sd
@@ -329,3 +330,32 @@ def test_random_dag_with_symbolic_length(program, seed):
         scale = max(1.0, abs(ref_cost), *(float(np.max(np.abs(g))) for g in fd))
         for name, got, want in zip("xys", res[len(nodes) - 2:], fd):
             _assert_close(got, want, 1e-5, scale, f"n={n} grad by {name}")
+
+
+# ---------------------------------------------------------------------------
+# the Numba backend on the same random DAGs (fewer examples: each compiles)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.numba
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program_st, st.integers(0, 2 ** 32 - 1))
+def test_random_dag_numba_matches_reference(program, seed):
+    steps, classes = plan(program, symbolic=True)
+    x, y, s = sd.vector("x", "n"), sd.vector("y", "n"), sd.scalar("s")
+    nodes = run(steps, sd, x, y, s, sd.constant(M))
+    for n in (3, 5):
+        from symdiff.dims import shape_eval
+
+        xv, yv, sv, wv, cv, v = _draw_values(seed, n, shape_eval(nodes[-1].shape, {"n": n}), len(nodes) - 3)
+        if n == 3:
+            ref_nodes, _ = _np_eval(steps, xv, yv, sv, wv, cv)
+            assume(_usable(ref_nodes))
+            C = sd.sum(nodes[-1] * nodes[-1]) + sd.sum(sd.sin(nodes[len(nodes) // 2]))
+            gx, gy, gs = sd.grad(C, [x, y, s])
+            outs = nodes[3:] + [C, gx, gy, gs, sd.hvp(C, x, sd.cos(y))]
+            compiled = sd.function([x, y, s], outs, backend="numba")
+            reference = sd.function([x, y, s], outs, backend="numpy")
+        for got, want in zip(compiled(xv, yv, sv), reference(xv, yv, sv)):
+            assert np.shape(got) == np.shape(want)
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
