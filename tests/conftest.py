@@ -32,3 +32,12 @@ def seeded_rng(*keys) -> np.random.Generator:
 def rng(request) -> np.random.Generator:
     """A generator seeded from the test's node id: reproducible, different per test."""
     return seeded_rng(request.node.nodeid)
+
+
+@pytest.fixture(scope="module")
+def isolated_cache_dir(tmp_path_factory):
+    """A fresh SYMDIFF_CACHE_DIR for one test module (compiles afresh, leaves no trace)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SYMDIFF_CACHE_DIR", str(tmp_path_factory.mktemp("sdcache")))
+    yield
+    mp.undo()

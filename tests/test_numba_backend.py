@@ -17,15 +17,7 @@ from symdiff.traversal import toposort
 from tests.optable import CASES
 from tests.test_ops_values import _check_value
 
-pytestmark = pytest.mark.numba
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _cache_dir(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SYMDIFF_CACHE_DIR", str(tmp_path_factory.mktemp("sdcache")))
-    yield
-    mp.undo()
+pytestmark = [pytest.mark.numba, pytest.mark.usefixtures("isolated_cache_dir")]
 
 
 def test_every_op_has_a_lowering():

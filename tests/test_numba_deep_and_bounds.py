@@ -9,15 +9,7 @@ import pytest
 import symdiff as sd
 from symdiff.backends.numba import build_source
 
-pytestmark = pytest.mark.numba
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _cache_dir(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SYMDIFF_CACHE_DIR", str(tmp_path_factory.mktemp("sdcache")))
-    yield
-    mp.undo()
+pytestmark = [pytest.mark.numba, pytest.mark.usefixtures("isolated_cache_dir")]
 
 
 def _chain(steps):
