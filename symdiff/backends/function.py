@@ -92,11 +92,10 @@ class Function:
         elif backend == "numba":
             from .numba import compile_graph
 
-            self._compiled = compile_graph(self.inputs, self.outputs)
-            self._run = self._compiled.run
+            self._compiled = compile_graph(self.inputs, self.outputs, self.single)
             # checks the arguments itself and falls back to bind_arguments for
             # anything unusual, so errors are the same as on the generic path
-            self._fast = self._compiled.make_caller(self.single)
+            self._fast = self._compiled.call
         else:
             raise ValueError(f"unknown backend {backend!r}; use 'numba' or 'numpy'")
 

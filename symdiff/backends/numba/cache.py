@@ -28,7 +28,7 @@ import threading
 import numba
 import numpy as np
 
-CODEGEN_VERSION = "1"
+CODEGEN_VERSION = "2"
 _LOCK = threading.Lock()
 _MEMO: dict[str, object] = {}
 
@@ -43,13 +43,13 @@ def cache_dir() -> str:
 
 def versions() -> str:
     from ... import __version__
-    from .vecmath import vector_library
+    from .vecmath import signature
 
-    # the vector library is part of the key: code calling libmvec's _ZGV* symbols
-    # must never be loaded into a process where libmvec is not loaded
+    # which functions are vector-mapped is part of the key: code calling libmvec's
+    # _ZGV* symbols must never be loaded where they are not registered
     return (f"symdiff={__version__} codegen={CODEGEN_VERSION} numba={numba.__version__} "
             f"numpy={np.__version__} python={sys.version.split()[0]} "
-            f"veclib={vector_library() or 'none'}")
+            f"vector math={signature()}")
 
 
 def graph_key(source: str, constants) -> str:

@@ -1,26 +1,32 @@
-"""Per-operation lowering table of the Numba backend.
+"""The lowering protocol: how each operation becomes loop code.
 
-Every operation in ``symdiff.graph.OPS`` has exactly one entry here, keyed by
-``op.name`` and filled by the ``@lowering(name, kind)`` decorator. The kind
-tells the planner (``fusion.py``) how a node may be scheduled:
+Every operation in ``symdiff.graph.OPS`` has exactly one entry in
+:data:`LOWERINGS`, an instance of one of the kinds below, registered by
+:func:`register` in the ``lowerings/`` modules. The planner (``planner.py``)
+and the emitter (``emitter.py``) only call the methods of these kinds; they
+never look at an operation's name.
 
-``source``      no inputs (input symbols, constants, fill, eye, size_of)
-``elementwise`` a scalar expression template of its inputs, which are read
-                with NumPy broadcasting; fused into loop nests
-``remap``       the same data at other indices (transpose, basic getitem,
-                slice_axis, broadcast_to, reshapes that only add or drop unit
-                axes); fused, the input is read at the remapped index
-``read``        a guarded or data-dependent read of materialised arrays
-                (pad_axis, scatter_index, concatenate, take, take_along_axis);
-                fused, but its array inputs are materialised first
-``reduction``   an accumulator in the loop nest of its input
-``opaque``      code of its own between loop nests (einsum via BLAS or loops,
-                scatter-adds, general reshape)
+=============== ===========================================================
+kind            what the entry supplies
+=============== ===========================================================
+``array``       nothing: input symbols and constant arrays are variables
+``source``      :meth:`Source.expr`: the value at an index, from params only
+``inline``      :meth:`Inline.inputs_at` (which input is read where) and
+                :meth:`Inline.expr`; elementwise operations, index remaps
+                (transpose, slices) and gathers (take)
+``piecewise``   :meth:`Piecewise.pieces`: the value is one of several inputs
+                at shifted indices, or zero, depending on guards on the index
+                (pad_axis, scatter_index, concatenate); guarded inputs are
+                evaluated only where they exist
+``reduction``   accumulators updated in the loop nest of the input
+                (sum, prod, max, min, logsumexp)
+``scatter``     ``out[target] += value`` in the loop nest of the input
+                (take_add, put_along_axis_add)
+``step``        :meth:`Step.emit`: statements of its own between loop nests
+                (einsum via BLAS or loops, reshapes that are not remaps)
+=============== ===========================================================
 
-Elementwise templates receive their inputs as expressions already cast to the
-operation's computing dtype, and return an expression (or, for multi-step
-forms, ``(lines, expr)``) of the node's dtype. The cast rules keep every
-expression's type exact, so Numba's typing never has to guess.
+Indices are tuples of :mod:`..loopir` expressions, one per axis of the node.
 """
 
 from __future__ import annotations
@@ -31,39 +37,48 @@ from typing import Callable
 import numpy as np
 
 from ... import dtypes as dt
-from ...graph import OPS
-from ...ops import elementwise as ew
+from ...graph import OPS, Node
+from .. import loopir as ir
 
-KINDS = ("source", "elementwise", "remap", "read", "reduction", "opaque")
+KINDS = ("array", "source", "inline", "piecewise", "reduction", "scatter", "step")
+
+LOWERINGS: dict[str, "Lowering"] = {}
 
 
-@dataclass
 class Lowering:
-    name: str
-    kind: str
-    #: elementwise: template(ctx, node, args, in_dtypes) -> expr | (lines, expr)
-    template: Callable | None = None
-    #: computing dtype of the inputs (elementwise); None: the node's dtype
-    compute_dtype: Callable | None = None
-    #: relative cost of one evaluation (decides recomputation vs. materialisation)
+    """Base of all entries. ``cost``: a relative price of one evaluation (recompute or store)."""
+
+    kind: str = ""
     cost: int = 1
-    extra: dict = field(default_factory=dict)
+
+    def kind_of(self, node: Node) -> str:
+        """The kind for this node (an entry may be a remap for some params and a step for others)."""
+        return self.kind
+
+    def call_checks(self, node: Node) -> list["Check"]:
+        """Run-time conditions on sizes the caller checks before running the kernel."""
+        return []
 
 
-LOWERINGS: dict[str, Lowering] = {}
+@dataclass(frozen=True)
+class Check:
+    """``if not cond: raise IndexError(message + str(size) + suffix)`` in the call path."""
+
+    cond: ir.Expr
+    message: str
+    size: ir.Expr
+    suffix: str = ""
 
 
-def lowering(name: str, kind: str, cost: int = 1, compute_dtype=None):
-    """Register the function below as the lowering of operation ``name``."""
-    assert kind in KINDS, kind
-
-    def deco(fn):
-        if name in LOWERINGS:
-            raise TypeError(f"numba lowering for {name} registered twice")
-        LOWERINGS[name] = Lowering(name, kind, fn, compute_dtype, cost)
-        return fn
-
-    return deco
+def register(name: str, entry: Lowering) -> Lowering:
+    """Make ``entry`` the lowering of operation ``name`` (once)."""
+    if name in LOWERINGS:
+        raise TypeError(f"numba lowering for {name} registered twice")
+    if entry.kind not in KINDS:
+        raise TypeError(f"lowering of {name}: unknown kind {entry.kind!r}")
+    entry.name = name
+    LOWERINGS[name] = entry
+    return entry
 
 
 def missing_lowerings() -> list[str]:
@@ -71,345 +86,143 @@ def missing_lowerings() -> list[str]:
     return sorted(set(OPS) - set(LOWERINGS))
 
 
-# ------------------------------------------------------------------ literals and casts
-
-_NP = {"float64": "np.float64", "float32": "np.float32", "int64": "np.int64", "bool": "np.bool_"}
-
-
-def np_type(dtype) -> str:
-    return _NP[np.dtype(dtype).name]
-
-
-def literal(value, dtype) -> str:
-    """Source text of a scalar of ``dtype`` whose Numba type is exactly ``dtype``."""
-    dtype = np.dtype(dtype)
-    if dtype == dt.BOOL:
-        return "True" if bool(value) else "False"
-    if dtype == dt.INT64:
-        return f"np.int64({int(value)})"
-    v = float(value)
-    if np.isnan(v):
-        text = "np.nan"
-    elif np.isinf(v):
-        text = "np.inf" if v > 0 else "-np.inf"
-    else:
-        text = repr(v)
-    if dtype == dt.FLOAT32:
-        return f"np.float32({text})"
-    return text
-
-
-def cast(expr: str, src, dst) -> str:
-    """``expr`` of dtype ``src`` converted to ``dst`` (as NumPy's ``astype``)."""
-    src, dst = np.dtype(src), np.dtype(dst)
-    if src == dst:
-        return expr
-    if dst == dt.BOOL:
-        return f"({expr} != 0)"
-    return f"{np_type(dst)}({expr})"
-
-
-# ------------------------------------------------------------------ sources
-
-@lowering("input", "source")
-def _input(*a):
-    raise AssertionError("inputs are bound, not lowered")
-
-
-@lowering("constant", "source")
-def _constant(*a):
-    raise AssertionError("constants are literals or module globals")
-
-
-@lowering("fill", "source")
-def _fill(*a):
-    raise AssertionError("handled by codegen")
-
-
-@lowering("eye", "source")
-def _eye(*a):
-    raise AssertionError("handled by codegen")
-
-
-@lowering("size_of", "source")
-def _size_of(*a):
-    raise AssertionError("handled by codegen")
-
-
-# ------------------------------------------------------------------ elementwise
-
-def _float_dtype(node):
-    return node.dtype
-
-
-def _promoted_inputs(node):
-    return dt.promote(*(x.dtype for x in node.inputs))
-
-
-def vector_math() -> bool:
-    """True when LLVM vectorises exp/log/sin/cos through libmvec (see ``vecmath.py``)."""
-    from .vecmath import enabled
-
-    return enabled()
-
-
-#: functions LLVM's libmvec table lacks, written (runtime.py) in terms of exp and
-#: log so that a loop calling them still vectorises; libm's scalar calls otherwise
-_VECTOR_FORMS = {"log1p": "_log1p", "expm1": "_expm1", "tanh": "_tanh", "sinh": "_sinh", "cosh": "_cosh"}
-
-
-def _math_call(name: str) -> str:
-    if name in _VECTOR_FORMS and vector_math():
-        return _VECTOR_FORMS[name]
-    return f"np.{name}"
-
-
-def _unary_math(name: str, cost: int):
-    @lowering(name, "elementwise", cost=cost)
-    def t(ctx, node, args, dts):
-        return f"{_math_call(name)}({args[0]})"
-
-    return t
-
-
-for _name, _cost in [("exp", 8), ("log", 8), ("log1p", 10), ("expm1", 10), ("sqrt", 4),
-                     ("sin", 10), ("cos", 10), ("tan", 12), ("arcsin", 12), ("arccos", 12),
-                     ("arctan", 12), ("sinh", 12), ("cosh", 12), ("tanh", 12)]:
-    _unary_math(_name, _cost)
-
-
-@lowering("add", "elementwise")
-def _add(ctx, node, a, dts):
-    return f"({a[0]} | {a[1]})" if node.dtype == dt.BOOL else f"({a[0]} + {a[1]})"
-
-
-#: terms per line of an ``add_n``
-ADD_N_CHUNK = 32
-
-
-@lowering("add_n", "elementwise")
-def _add_n(ctx, node, a, dts):
-    op = " | " if node.dtype == dt.BOOL else " + "
-    if len(a) <= ADD_N_CHUNK:
-        return "(" + op.join(a) + ")"
-    # many terms (a gradient accumulating thousands of uses): partial sums on
-    # lines of their own, not one expression nested thousands deep
-    acc = ctx.temp("s")
-    lines = [f"{acc} = ({op.join(a[:ADD_N_CHUNK])})"]
-    for k in range(ADD_N_CHUNK, len(a), ADD_N_CHUNK):
-        nxt = ctx.temp("s")
-        lines.append(f"{nxt} = ({acc}{op}{op.join(a[k:k + ADD_N_CHUNK])})")
-        acc = nxt
-    return lines, acc
-
-
-@lowering("subtract", "elementwise")
-def _subtract(ctx, node, a, dts):
-    return f"({a[0]} - {a[1]})"
-
-
-@lowering("negative", "elementwise")
-def _negative(ctx, node, a, dts):
-    return f"(-{a[0]})"
-
-
-@lowering("multiply", "elementwise")
-def _multiply(ctx, node, a, dts):
-    return f"({a[0]} & {a[1]})" if node.dtype == dt.BOOL else f"({a[0]} * {a[1]})"
-
-
-@lowering("divide", "elementwise", cost=2)
-def _divide(ctx, node, a, dts):
-    return f"({a[0]} / {a[1]})"
-
-
-@lowering("reciprocal", "elementwise", cost=2)
-def _reciprocal(ctx, node, a, dts):
-    return f"({literal(1, node.dtype)} / {a[0]})"
-
-
-def _const_scalar(node):
-    """The value of a constant whose entries are all equal, else None."""
-    if node.op.is_constant:
-        arr = node.kw["value"].array
-        if arr.size and np.all(arr == arr.flat[0]):
-            return arr.flat[0].item()
-    return None
-
-
-@lowering("power", "elementwise", cost=10)
-def _power(ctx, node, a, dts):
-    d = node.dtype
-    if d == dt.BOOL:
-        return f"({a[0]} | (not {a[1]}))"
-    if d == dt.INT64:
-        return f"_ipow({a[0]}, {a[1]})"
-    k = _const_scalar(node.inputs[1])
-    if k == 2:
-        return f"({a[0]} * {a[0]})"
-    if k == 1:
-        return a[0]
-    return f"({a[0]} ** {a[1]})"
-
-
-@lowering("square", "elementwise")
-def _square(ctx, node, a, dts):
-    return a[0] if node.dtype == dt.BOOL else f"({a[0]} * {a[0]})"
-
-
-@lowering("abs", "elementwise")
-def _abs(ctx, node, a, dts):
-    return a[0] if node.dtype == dt.BOOL else f"abs({a[0]})"
-
-
-@lowering("sign", "elementwise")
-def _sign(ctx, node, a, dts):
-    return f"np.sign({a[0]})"
-
-
-def _nan_choose(a, b, cmp):
-    # NumPy's maximum/minimum propagate NaN from either side
-    return f"({a} if ({a} {cmp} {b} or {a} != {a}) else {b})"
-
-
-@lowering("maximum", "elementwise")
-def _maximum(ctx, node, a, dts):
-    if node.dtype == dt.BOOL:
-        return f"({a[0]} | {a[1]})"
-    if node.dtype == dt.INT64:
-        return f"max({a[0]}, {a[1]})"
-    return _nan_choose(a[0], a[1], ">")
-
-
-@lowering("minimum", "elementwise")
-def _minimum(ctx, node, a, dts):
-    if node.dtype == dt.BOOL:
-        return f"({a[0]} & {a[1]})"
-    if node.dtype == dt.INT64:
-        return f"min({a[0]}, {a[1]})"
-    return _nan_choose(a[0], a[1], "<")
-
-
-def _where_dtype(node, i):
-    return dt.BOOL if i == 0 else node.dtype
-
-
-@lowering("where", "elementwise", compute_dtype=_where_dtype)
-def _where(ctx, node, a, dts):
-    return f"({a[1]} if {a[0]} else {a[2]})"
-
-
-def _same(node, i):
-    return node.inputs[i].dtype
-
-
-@lowering("cast", "elementwise", compute_dtype=_same)
-def _cast(ctx, node, a, dts):
-    return cast(a[0], node.inputs[0].dtype, node.dtype)
-
-
-def _cmp_dtype(node, i):
-    return _promoted_inputs(node)
-
-
-for _name, _sym in [("less", "<"), ("less_equal", "<="), ("greater", ">"),
-                    ("greater_equal", ">="), ("equal", "=="), ("not_equal", "!=")]:
-    def _make(sym):
-        def t(ctx, node, a, dts):
-            return f"({a[0]} {sym} {a[1]})"
-        return t
-
-    lowering(_name, "elementwise", compute_dtype=_cmp_dtype)(_make(_sym))
-
-
-def _bool_dtype(node, i):
-    return dt.BOOL
-
-
-@lowering("logical_and", "elementwise", compute_dtype=_bool_dtype)
-def _land(ctx, node, a, dts):
-    return f"({a[0]} & {a[1]})"
-
-
-@lowering("logical_or", "elementwise", compute_dtype=_bool_dtype)
-def _lor(ctx, node, a, dts):
-    return f"({a[0]} | {a[1]})"
-
-
-@lowering("logical_not", "elementwise", compute_dtype=_bool_dtype)
-def _lnot(ctx, node, a, dts):
-    return f"(not {a[0]})"
-
-
-@lowering("sigmoid", "elementwise", cost=12)
-def _sigmoid(ctx, node, a, dts):
-    one, zero = literal(1, node.dtype), literal(0, node.dtype)
-    e = ctx.temp()
-    lines = [f"{e} = np.exp(-abs({a[0]}))"]
-    return lines, f"({one} / ({one} + {e}) if {a[0]} >= {zero} else {e} / ({one} + {e}))"
-
-
-@lowering("softplus", "elementwise", cost=20)
-def _softplus(ctx, node, a, dts):
-    zero = literal(0, node.dtype)
-    x = a[0]
-    return f"(({x} if {x} > {zero} else {zero}) + {_math_call('log1p')}(np.exp(-abs({x}))))"
-
-
-@lowering("relu", "elementwise")
-def _relu(ctx, node, a, dts):
-    zero = literal(0, node.dtype)
-    return f"({a[0]} if {a[0]} > {zero} else {zero})"
-
-
-def compute_dtype(node, i):
-    """dtype input ``i`` of an elementwise ``node`` is cast to before the template."""
-    low = LOWERINGS[node.op.name]
-    if low.compute_dtype is not None:
-        return np.dtype(low.compute_dtype(node, i))
-    return node.dtype
-
-
-# ------------------------------------------------------------------ remaps, reads, reductions, opaque
-# Their code is generated by codegen.py from the node's params; the entries
-# here declare how the planner treats them.
-
-for _name in ("transpose", "getitem", "slice_axis", "broadcast_to"):
-    lowering(_name, "remap", cost=0)(lambda *a: None)
-
-# reshape is a remap when it only adds or drops unit axes, else opaque (a view
-# of a C-contiguous array); the planner asks ``reshape_is_remap``.
-lowering("reshape", "remap", cost=0)(lambda *a: None)
-
-for _name in ("pad_axis", "scatter_index", "concatenate", "take", "take_along_axis"):
-    lowering(_name, "read", cost=1)(lambda *a: None)
-
-for _name in ("sum", "prod", "max", "min", "logsumexp"):
-    lowering(_name, "reduction", cost=1)(lambda *a: None)
-
-for _name in ("einsum", "take_add", "put_along_axis_add"):
-    lowering(_name, "opaque", cost=1)(lambda *a: None)
-
-
-def reshape_is_remap(node) -> bool:
-    """A reshape that only inserts or removes unit axes is an index remap."""
-    src = [d for d in node.inputs[0].shape if d != 1]
-    dst = [d for d in node.shape if d != 1]
-    return src == dst
-
-
-def kind_of(node) -> str:
+def lowering_of(node: Node) -> Lowering:
     low = LOWERINGS.get(node.op.name)
     if low is None:
         raise NotImplementedError(f"the numba backend has no lowering for operation {node.op.name!r}")
-    if node.op.name == "reshape" and not reshape_is_remap(node):
-        return "opaque"
-    return low.kind
+    return low
 
 
-def node_cost(node) -> int:
-    return LOWERINGS[node.op.name].cost
+# ------------------------------------------------------------------ the kinds
+
+class Array(Lowering):
+    """Input symbols and constants: variables of the kernel (0-d constants are literals)."""
+
+    kind = "array"
+    cost = 0
 
 
-__all__ = ["LOWERINGS", "Lowering", "lowering", "missing_lowerings", "kind_of", "literal", "cast",
-           "compute_dtype", "np_type", "reshape_is_remap"]
+class Source(Lowering):
+    """No inputs: the value at an index comes from the params (fill, eye, size_of)."""
+
+    kind = "source"
+    cost = 0
+
+    def expr(self, em, node: Node, index: tuple) -> ir.Expr:
+        raise NotImplementedError
+
+
+class Inline(Lowering):
+    """Computed inside the loop nest that reads it.
+
+    :meth:`inputs_at` says where each input is read for one output index (or
+    ``None``: the input is needed whole, as an array variable); :meth:`expr`
+    combines the inputs' expressions (``Var`` of the array for whole inputs).
+    """
+
+    kind = "inline"
+
+    def inputs_at(self, node: Node, index: tuple) -> list:
+        raise NotImplementedError
+
+    def expr(self, em, node: Node, index: tuple, args: list) -> ir.Expr:
+        raise NotImplementedError
+
+
+@dataclass
+class Piece:
+    """One source of a piecewise value: ``convert(input at index)`` where all ``conds`` hold."""
+
+    input: Node
+    index: tuple
+    conds: tuple
+    convert: Callable = field(default=lambda e: e)
+
+
+class Piecewise(Lowering):
+    """The value is the first piece whose conditions hold, else zero of the node's dtype."""
+
+    kind = "piecewise"
+
+    def pieces(self, node: Node, index: tuple) -> list[Piece]:
+        raise NotImplementedError
+
+
+class Reduction(Lowering):
+    """Accumulators updated once per entry of the input, in the input's loop nest.
+
+    ``accumulators(dtype)``: initial values of the accumulator variables;
+    ``update(accs, value, dtype)``: statements updating them (``accs`` are
+    assignable expressions); ``finish(accs, dtype)``: the result.
+    """
+
+    kind = "reduction"
+
+    def inputs_at(self, node: Node, index: tuple) -> list:
+        return [(node.inputs[0], index)]
+
+    def acc_dtype(self, node: Node) -> np.dtype:
+        return dt.FLOAT64 if node.dtype == dt.FLOAT32 else node.dtype
+
+    def accumulators(self, dtype) -> list:
+        raise NotImplementedError
+
+    def update(self, accs: list, value: ir.Expr, dtype) -> list:
+        raise NotImplementedError
+
+    def finish(self, accs: list, dtype) -> ir.Expr:
+        return accs[0]
+
+
+class Scatter(Lowering):
+    """``out[target(index)] += value(index)`` over the loop nest of input 0; ``out`` starts at zero."""
+
+    kind = "scatter"
+
+    def inputs_at(self, node: Node, index: tuple) -> list:
+        raise NotImplementedError
+
+    def target(self, node: Node, index: tuple, args: list) -> tuple:
+        """The output index receiving the value read at ``index`` (args as in Inline.expr)."""
+        raise NotImplementedError
+
+
+class Step(Lowering):
+    """Statements of its own between loop nests, reading materialised inputs."""
+
+    kind = "step"
+
+    def step_inputs(self, node: Node, materialized: set) -> list[Node]:
+        """Inputs (or nodes behind them) that must be arrays before the step runs."""
+        return list(node.inputs)
+
+    def emit(self, em, node: Node) -> None:
+        raise NotImplementedError
+
+
+# ------------------------------------------------------------------ shared helpers
+
+def literal(value, dtype) -> ir.Const:
+    return ir.const(value, dtype)
+
+
+def identity_value(value, dtype):
+    """``value`` for dtype: -inf/inf become the int64 extremes or False/True."""
+    d = np.dtype(dtype)
+    if isinstance(value, float) and np.isinf(value):
+        if d == dt.BOOL:
+            return value > 0
+        if d == dt.INT64:
+            info = np.iinfo(np.int64)
+            return int(info.max if value > 0 else info.min)
+    return value
+
+
+def reduced(node: Node) -> tuple[tuple, bool]:
+    """``(axes, keepdims)`` of a reduction node."""
+    return node.kw["axes"], node.kw["keepdims"]
+
+
+__all__ = ["LOWERINGS", "KINDS", "Lowering", "Array", "Source", "Inline", "Piece", "Piecewise",
+           "Reduction", "Scatter", "Step", "Check", "register", "missing_lowerings", "lowering_of",
+           "literal", "identity_value", "reduced"]

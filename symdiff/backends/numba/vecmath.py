@@ -1,29 +1,30 @@
-"""Vectorised transcendental functions for the generated loops: glibc's libmvec.
+"""Vectorised transcendental functions in generated loops, through glibc's libmvec.
 
-LLVM's loop vectoriser turns ``exp``, ``log``, ``sin``, ``cos``, ``tan`` (and a
-few more) into calls to a *vector library* when one is configured. Numba
-configures Intel's SVML when ``icc_rt`` is installed and nothing otherwise, so
-a fused loop such as ``out[i] = np.sin(x[i])`` stays a scalar libm call per
-element (10x slower than NumPy's own SIMD loops). glibc (2.22+, x86-64) ships
-``libmvec.so.1`` with the same functions in SSE/AVX2/AVX-512 form
-(``_ZGVdN4v_exp`` is the 4-wide AVX2 ``exp``), and LLVM knows their names
-(``-vector-library=LIBMVEC-X86``).
+LLVM's loop vectoriser can widen a call ``exp(x[i])`` into one call of a
+vector function (``_ZGVdN4v_exp``: glibc's 4-wide AVX2 ``exp``) when the call
+carries the standard *vector function ABI* attribute
+``"vector-function-abi-variant"`` naming its vector variants. That is how
+OpenMP's ``declare simd`` works, and it needs no vector-library option: the
+mapping travels with the call, so only symdiff's generated code is affected.
+(Numba's own SVML route needs an llvmlite built with Intel's patch, which the
+PyPI wheels are not; setting LLVM's ``-vector-library`` option is
+process-wide and LLVM 22 no longer reads it.)
 
-``enable()`` (called when the Numba backend is imported, before it compiles
-anything) loads libmvec with ``RTLD_GLOBAL`` (so the JIT linker resolves the
-``_ZGV*`` symbols) and sets the LLVM option. It does so only
+For every function libmvec has on this machine, this module defines a Numba
+intrinsic (``v_exp``, ``v_log1p``, ``v_pow`` ...) for float64 and float32. It
+emits a call to an alias of libm's scalar function carrying the attribute,
+declares the vector variants the compile target supports (SSE2, AVX2,
+AVX-512), and registers their addresses with LLVM's JIT linker. The
+generated code calls ``v_<name>`` where available and NumPy's function
+otherwise; :func:`signature` (part of the disk-cache key) records which.
 
-* on x86-64 Linux, where ``libmvec.so.1`` loads;
-* when Numba is not already using SVML (its own vector library);
-* unless ``SYMDIFF_VECTOR_MATH=0`` (or ``off`` / ``false`` / ``no``).
+Process-wide effects: libmvec and libm are loaded with ``ctypes`` and their
+symbols registered under ``symdiff_vm_*`` and ``_ZGV*`` names in llvmlite's
+symbol table; nothing else. ``SYMDIFF_VECTOR_MATH=0`` turns the whole route
+off (generated code then calls NumPy's scalar functions).
 
-The LLVM option is process-global: every Numba function compiled afterwards
-in this process (including user code and PyTensor's Numba backend) may call
-libmvec, exactly as with Numba's SVML support. ``vector_library()`` names the
-library in use (``""`` when off); it is part of symdiff's disk-cache key and,
-through ``_key_numba_caches``, of Numba's own cache key in this process, so
-code that calls ``_ZGV*`` symbols is never loaded into a process without
-libmvec (where it would crash).
+>>> sorted(set(FUNCTIONS) & {"exp", "log", "sin"})
+['exp', 'log', 'sin']
 """
 
 from __future__ import annotations
@@ -34,86 +35,231 @@ import platform
 import sys
 import threading
 
-ENV = "SYMDIFF_VECTOR_MATH"
-LIBMVEC = "LIBMVEC-X86"
+from llvmlite import ir
 
-_lock = threading.Lock()
-_state: str | None = None   # None: not decided yet; "" off; else the library name
+ENV = "SYMDIFF_VECTOR_MATH"
+
+#: symdiff's name -> (libm name, number of arguments)
+FUNCTIONS = {
+    "exp": ("exp", 1), "log": ("log", 1), "log1p": ("log1p", 1), "expm1": ("expm1", 1),
+    "sin": ("sin", 1), "cos": ("cos", 1), "tan": ("tan", 1),
+    "arcsin": ("asin", 1), "arccos": ("acos", 1), "arctan": ("atan", 1),
+    "sinh": ("sinh", 1), "cosh": ("cosh", 1), "tanh": ("tanh", 1),
+    "power": ("pow", 2),
+}
+
+#: x86 ISA letters of the vector ABI -> (register bits, CPU feature the target needs)
+_ISAS = (("b", 128, "sse2"), ("d", 256, "avx2"), ("e", 512, "avx512f"))
+
+_lock = threading.RLock()
+_state: dict | None = None   # name -> {dtype: intrinsic}; {} when off
 _reason = ""
+_libs: list = []             # keeps the loaded libraries alive
 
 
 def _disabled_by_env() -> bool:
     return os.environ.get(ENV, "1").strip().lower() in ("0", "off", "false", "no")
 
 
-def enable() -> str:
-    """Turn libmvec on if possible (once per process); returns ``vector_library()``."""
-    global _state, _reason
+def _target_isas() -> list[str]:
+    """ISA letters the Numba compile target supports (host CPU unless NUMBA_CPU_NAME is set)."""
+    import llvmlite.binding as llb
+    import numba
+
+    name = numba.config.CPU_NAME
+    if name:
+        feats = numba.config.CPU_FEATURES or ""
+        have = {f[1:] for f in feats.split(",") if f.startswith("+")}
+        if name == "host":
+            have |= {k for k, v in llb.get_host_cpu_features().items() if v}
+    else:
+        have = {k for k, v in llb.get_host_cpu_features().items() if v}
+    have.add("sse2")  # x86-64 baseline
+    return [isa for isa, _, feat in _ISAS if feat in have]
+
+
+def _setup() -> dict:
+    global _reason
+    if _disabled_by_env():
+        _reason = f"disabled by {ENV}={os.environ.get(ENV)}"
+        return {}
+    if not sys.platform.startswith("linux") or platform.machine().lower() not in ("x86_64", "amd64"):
+        _reason = "libmvec is only used on x86-64 Linux"
+        return {}
+    try:
+        mvec = ctypes.CDLL("libmvec.so.1")
+        libm = ctypes.CDLL("libm.so.6")
+        isas = _target_isas()
+    except Exception as e:  # musl, old glibc
+        _reason = f"libmvec unavailable: {type(e).__name__}: {e}"
+        return {}
+    _libs.extend([mvec, libm])
+    out: dict = {}
+    for name, (cname, nargs) in FUNCTIONS.items():
+        for dtype, suffix, width in (("float64", "", 64), ("float32", "f", 32)):
+            scalar = cname + suffix
+            variants = []
+            for isa, bits, _ in _ISAS:
+                if isa not in isas:
+                    continue
+                lanes = bits // width
+                vname = f"_ZGV{isa}N{lanes}{'v' * nargs}_{scalar}"
+                if hasattr(mvec, vname):
+                    variants.append((vname, lanes))
+            if not variants or not hasattr(libm, scalar):
+                continue
+            out.setdefault(name, {})[dtype] = (scalar, nargs, variants)
+    if not out:
+        _reason = "libmvec has none of the functions"
+        return {}
+    _register(out, mvec, libm)
+    _reason = "glibc libmvec through vector-function-abi-variant call attributes (" + ", ".join(isas) + ")"
+    return out
+
+
+def _register(table: dict, mvec, libm) -> None:
+    import llvmlite.binding as llb
+
+    def addr(lib, sym):
+        return ctypes.cast(getattr(lib, sym), ctypes.c_void_p).value
+
+    for name, per_dtype in table.items():
+        for dtype, (scalar, nargs, variants) in per_dtype.items():
+            llb.add_symbol(_alias(scalar), addr(libm, scalar))
+            for vname, _ in variants:
+                llb.add_symbol(vname, addr(mvec, vname))
+
+
+def _alias(scalar: str) -> str:
+    return f"symdiff_vm_{scalar}"
+
+
+def table() -> dict:
+    """symdiff function name -> {dtype name: (libm name, arity, [(vector symbol, lanes)])}."""
+    global _state
     with _lock:
-        if _state is not None:
-            return _state
-        _state = ""
-        if _disabled_by_env():
-            _reason = f"disabled by {ENV}={os.environ.get(ENV)}"
-            return _state
-        if not sys.platform.startswith("linux") or platform.machine().lower() not in ("x86_64", "amd64"):
-            _reason = "libmvec is only used on x86-64 Linux"
-            return _state
-        try:
-            import numba
-
-            if getattr(numba.config, "USING_SVML", False):
-                _reason = "Numba already uses Intel SVML as its vector library"
-                return _state
-            ctypes.CDLL("libmvec.so.1", mode=ctypes.RTLD_GLOBAL)
-            import llvmlite.binding as llb
-
-            llb.set_option("symdiff", f"-vector-library={LIBMVEC}")
-            _key_numba_caches(LIBMVEC)
-        except Exception as e:  # no libmvec (musl, old glibc), or LLVM refused the option
-            _reason = f"libmvec unavailable: {type(e).__name__}: {e}"
-            return _state
-        _state = LIBMVEC
-        _reason = "glibc libmvec loaded, LLVM -vector-library=LIBMVEC-X86"
+        if _state is None:
+            _state = _setup()
         return _state
 
 
-def _key_numba_caches(lib: str) -> None:
-    """Make the vector library part of every Numba cache key in this process.
+def available(name: str, dtype) -> bool:
+    """True when the generated code calls the vector-mapped ``v_<name>`` for ``dtype``."""
+    import numpy as np
 
-    Numba keys its on-disk cache (``cache=True``) by signature, bytecode and
-    ``codegen.magic_tuple()`` ("a tuple unambiguously describing the codegen
-    behaviour": triple, CPU, features). The vector library changes that
-    behaviour: code compiled here calls ``_ZGV*`` symbols, and its cached LLVM
-    IR carries ``vector-function-abi-variant`` attributes that make a caller
-    compiled in another process vectorise into libmvec calls. Loaded into a
-    process without libmvec, such code crashes. Appending the library to the
-    tuple keeps the caches of the two kinds of process apart (this covers
-    symdiff's runtime helpers and any user ``cache=True`` function).
-    """
-    from numba.core.codegen import CPUCodegen
-
-    orig = CPUCodegen.magic_tuple
-    if getattr(orig, "_symdiff_veclib", None):
-        return
-
-    def magic_tuple(self):
-        return orig(self) + (f"vector-library={lib}",)
-
-    magic_tuple._symdiff_veclib = lib
-    CPUCodegen.magic_tuple = magic_tuple
+    return np.dtype(dtype).name in table().get(name, {})
 
 
-def vector_library() -> str:
-    """The vector library LLVM uses for generated code: ``"LIBMVEC-X86"`` or ``""``."""
-    return enable()
+def signature() -> str:
+    """Which functions are vector-mapped, and to what (part of the cache key)."""
+    t = table()
+    if not t:
+        return "none"
+    parts = []
+    for name in sorted(t):
+        for dtype in sorted(t[name]):
+            parts.append(f"{name}/{dtype}:" + "+".join(v for v, _ in t[name][dtype][2]))
+    return ",".join(parts)
 
 
 def enabled() -> bool:
-    return bool(enable())
+    return bool(table())
 
 
 def status() -> str:
-    """One line: which vector library is in use, or why none is."""
-    lib = enable()
-    return f"{lib or 'none'} ({_reason})"
+    """One line: what is vectorised, or why nothing is."""
+    t = table()
+    if not t:
+        return f"none ({_reason})"
+    return f"{len(t)} functions ({_reason})"
+
+
+# ------------------------------------------------------------------ the intrinsics
+
+def _make_intrinsic(name: str):
+    """``v_<name>``: the scalar libm call, with its libmvec variants attached for the vectoriser."""
+    from numba import types
+    from numba.core import cgutils
+    from numba.extending import intrinsic
+
+    per_dtype = table()[name]
+    nargs = next(iter(per_dtype.values()))[1]
+
+    def typer(typingctx, *args):
+        if len(args) != nargs or len({a for a in args}) != 1:
+            return None
+        t = args[0]
+        if t not in (types.float64, types.float32) or str(t) not in per_dtype:
+            return None
+        return t(*args), lambda context, builder, sig, llargs: _emit(builder, per_dtype[str(t)], llargs, t)
+
+    def _emit(builder, spec, llargs, t):
+        scalar, n, variants = spec
+        mod = builder.module
+        fp = ir.DoubleType() if t == types.float64 else ir.FloatType()
+        fn = cgutils.get_or_insert_function(mod, ir.FunctionType(fp, [fp] * n), _alias(scalar))
+        if not isinstance(fn.attributes, _RawAttributes):
+            abi = ",".join(f"_ZGV_LLVM_N{lanes}{'v' * n}_{_alias(scalar)}({vname})" for vname, lanes in variants)
+            fn.attributes = _RawAttributes([f'"vector-function-abi-variant"="{abi}"'])
+            fn.attributes.add("nounwind")
+            fn.attributes.add("readnone")
+            decls = []
+            for vname, lanes in variants:
+                vt = ir.VectorType(fp, lanes)
+                decls.append(cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt] * n), vname))
+            _keep_alive(mod, decls)
+        return builder.call(fn, llargs)
+
+    if nargs == 1:
+        def stub(typingctx, x):
+            return typer(typingctx, x)
+    else:
+        def stub(typingctx, x, y):
+            return typer(typingctx, x, y)
+    stub.__name__ = f"v_{name}"
+    return intrinsic(stub)
+
+
+class _RawAttributes(ir.values.FunctionAttributes):
+    """Function attributes plus string key-value pairs, which llvmlite's own set refuses."""
+
+    def __init__(self, raw):
+        super().__init__()
+        self.raw = list(raw)
+
+    def _to_list(self, ret_type):
+        return super()._to_list(ret_type) + self.raw
+
+
+def _keep_alive(mod, decls) -> None:
+    """List the vector declarations in ``llvm.compiler.used`` so no pass drops them.
+
+    The vectoriser only uses a variant that is declared in the module; like
+    LLVM's own InjectTLIMappings pass, keep the declarations alive this way.
+    """
+    ptr = ir.IntType(8).as_pointer()
+    gv = mod.globals.get("llvm.compiler.used")
+    items = list(gv.initializer.constant) if gv is not None else []
+    items += [d.bitcast(ptr) for d in decls]
+    arr = ir.ArrayType(ptr, len(items))
+    if gv is None:
+        gv = ir.GlobalVariable(mod, arr, "llvm.compiler.used")
+        gv.linkage = "appending"
+        gv.section = "llvm.metadata"
+    else:  # grow the existing array in place (one global of that name per module)
+        gv.value_type = arr
+        gv.type = arr.as_pointer(gv.type.addrspace)
+    gv.initializer = ir.Constant(arr, items)
+
+
+_INTRINSICS: dict = {}
+
+
+def __getattr__(attr: str):
+    """``v_exp`` & co, made on first use (the generated modules import them by name)."""
+    if attr.startswith("v_") and attr[2:] in table():
+        with _lock:
+            if attr not in _INTRINSICS:
+                _INTRINSICS[attr] = _make_intrinsic(attr[2:])
+        return _INTRINSICS[attr]
+    raise AttributeError(attr)

@@ -1,0 +1,159 @@
+"""From a plan to a kernel in the loop IR: steps in order, every output in a buffer or a scalar.
+
+:class:`KernelBuilder` owns what one compiled function shares (names, the
+buffers its caller allocates, module-level constants). :class:`PlanEmitter`
+emits one plan into it and is re-entrant: an operation whose lowering holds a
+sub-graph (a loop body) emits that sub-plan with a new ``PlanEmitter`` on the
+same builder, its inputs bound to the variables it chooses, and places the
+statements where it wants (inside its own loop).
+
+The interface lowering entries use: ``fresh``, ``buffer``, ``out``,
+``var_of``, ``bind``, ``label``, ``materialized``, and in loop nests ``let``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ...dims import is_name, shape_str
+from ...graph import Node
+from .. import loopir as ir
+from .lowering import lowering_of
+from .nest import NestEmitter, label
+from .planner import Nest, Plan, plan_graph
+
+
+class KernelBuilder:
+    """Names, caller-allocated buffers and constants of one kernel."""
+
+    def __init__(self):
+        self.buffers: list[ir.Buffer] = []
+        self.constants: list[tuple[str, np.ndarray]] = []
+        self._constant_names: dict[int, str] = {}
+        self._n = 0
+
+    def fresh(self, prefix: str = "t") -> str:
+        self._n += 1
+        return f"{prefix}{self._n}"
+
+    def buffer(self, dims, dtype, init=None, note: str = "") -> str:
+        """A C-contiguous array the caller allocates and passes in; returns its name."""
+        b = ir.Buffer(self.fresh("b"), tuple(dims), np.dtype(dtype), init, note)
+        self.buffers.append(b)
+        return b.name
+
+    def constant(self, node: Node) -> str:
+        name = self._constant_names.get(id(node))
+        if name is None:
+            name = self._constant_names[id(node)] = f"_k{len(self.constants)}"
+            self.constants.append((name, node.kw["value"].array))
+        return name
+
+
+class PlanEmitter:
+    """Emit the steps of one plan; ``bindings`` gives variables of nodes already computed (inputs)."""
+
+    def __init__(self, kb: KernelBuilder, plan: Plan, bindings: dict[int, str]):
+        self.kb = kb
+        self.plan = plan
+        self.vars: dict[int, str] = dict(bindings)
+        self.materialized = plan.materialized
+        self.body: list = []
+
+    # -- the interface of lowering entries ---------------------------------------------
+    def fresh(self, prefix: str = "t") -> str:
+        return self.kb.fresh(prefix)
+
+    def buffer(self, dims, dtype, init=None, note: str = "") -> str:
+        name = self.kb.buffer(dims, dtype, init, note)
+        how = "uninitialised" if init is None else f"starting at {init!r}"
+        self.body.append(ir.Comment(f"{name}: {how} {shape_str(tuple(dims))} {np.dtype(dtype)} from the caller{note}"))
+        return name
+
+    def out(self, stmt) -> None:
+        self.body.append(stmt)
+
+    def bind(self, node: Node, name: str) -> None:
+        self.vars[id(node)] = name
+
+    def var_of(self, node: Node) -> ir.Var:
+        return ir.Var(self.vars[id(node)])
+
+    def read(self, node: Node, index: tuple) -> ir.Expr:
+        v = self.vars[id(node)]
+        return ir.Var(v) if node.ndim == 0 else ir.Load(v, tuple(index))
+
+    label = staticmethod(label)
+
+    # -- the plan -------------------------------------------------------------------------
+    def emit(self) -> list:
+        for n in self.plan.order:
+            if self.plan.kinds[id(n)] == "array" and id(n) not in self.vars:
+                if n.op.is_input:
+                    raise AssertionError(f"input {n.name!r} is not bound")
+                self.vars[id(n)] = self.kb.constant(n)
+        for k, step in enumerate(self.plan.steps):
+            if isinstance(step, Nest):
+                self.body += NestEmitter(self, step, k).emit()
+            else:
+                self.body.append(ir.Comment(label(step.node)))
+                lowering_of(step.node).emit(self, step.node)
+        return self.body
+
+
+def _param_name(name: str, k: int, used: set) -> str:
+    base = name if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name or "") else f"arg{k}"
+    v = f"in_{base}"
+    while v in used:
+        v += "_"
+    used.add(v)
+    return v
+
+
+def build_kernel(inputs, outputs) -> tuple[ir.Kernel, list]:
+    """The kernel computing ``outputs`` from ``inputs``, and how each output comes back.
+
+    The second result has one entry per output: ``("scalar", k, dtype)`` for the
+    k-th returned scalar, or ``("buffer", name)`` for a caller-allocated array.
+    """
+    plan = plan_graph(inputs, outputs)
+    kb = KernelBuilder()
+    used: set = set()
+    params = [_param_name(x.name, k, used) for k, x in enumerate(inputs)]
+    bound, seen = [], set()
+    for x, v in zip(inputs, params):
+        for ax, d in enumerate(x.shape):
+            if is_name(d) and d not in seen:
+                seen.add(d)
+                bound.append((d, v, ax))
+    for n in plan.order:
+        for d in n.shape:
+            if isinstance(d, str):
+                for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", d):
+                    if name not in seen:
+                        raise ValueError(f"symbolic dimension {name!r} (in {label(n)}) is not bound by any input")
+    pe = PlanEmitter(kb, plan, {id(x): v for x, v in zip(inputs, params)})
+    body = pe.emit()
+    returns, specs, claimed = [], [], set()
+    fresh = {b.name for b in kb.buffers}
+    for y in outputs:
+        if y.ndim == 0:
+            specs.append(("scalar", len(returns), y.dtype))
+            returns.append(pe.read(y, ()) if id(y) in pe.vars else lowering_of(y).expr(pe, y, ()))
+            continue
+        v = pe.vars[id(y)]
+        if v in fresh and v not in claimed:
+            claimed.add(v)
+            specs.append(("buffer", v))
+            continue
+        body.append(ir.Comment(f"output {label(y)}: a fresh copy"))
+        b = pe.buffer(y.shape, y.dtype)
+        claimed.add(b)
+        idx = tuple(ir.Var(kb.fresh("j")) for _ in y.shape)
+        body.append(ir.loop_nest(idx, y.shape, [ir.Assign(ir.Load(b, idx), ir.Load(v, idx))]))
+        specs.append(("buffer", b))
+    kernel = ir.Kernel(inputs=list(zip(params, inputs)), buffers=kb.buffers, constants=kb.constants,
+                       body=body, returns=returns, bound_dims=bound)
+    return kernel, specs, plan

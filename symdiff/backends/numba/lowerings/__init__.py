@@ -1,0 +1,7 @@
+"""The lowering entries of every operation, one module per kind of operation.
+
+Importing this package fills ``lowering.LOWERINGS``; ``tests/test_numba_backend.py``
+checks that every registered operation has an entry.
+"""
+
+from . import contraction, data, elementwise, reduction  # noqa: F401

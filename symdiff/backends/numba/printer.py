@@ -1,0 +1,185 @@
+"""The Numba printer: a loop-IR kernel as a Python module with one ``@njit`` function.
+
+Layout of the module (``fn.source`` starts with it)::
+
+    import ...                                  # numpy, numba, the helpers used
+    _k0 = np.array(...)                         # constant arrays (module globals)
+    @nb.njit(<signature>, cache=True, fastmath=..., error_model="numpy")
+    def graph(in_x, b1, b2):
+        d_n = in_x.shape[0]                     # symbolic sizes read at run time
+        ...                                     # loop nests, BLAS calls
+        return (v3,)                            # the 0-d outputs
+
+Every node that produces code has one statement ending in a comment with its
+label, shape and dtype. Literals carry their exact type (``np.float32(0.5)``)
+so Numba's typing never widens silently. Math functions go to the vector-mapped
+intrinsics of ``vecmath.py`` where libmvec has them, else to NumPy's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...dims import shape_str
+from .. import loopir as ir
+from . import vecmath
+
+#: statements per basic block (Numba's lowering is quadratic in a block's size)
+BLOCK_LIMIT = 200
+FASTMATH = ("nsz", "arcp", "contract", "afn", "reassoc")
+_NB = {"float64": "nb.float64", "float32": "nb.float32", "int64": "nb.int64", "bool": "nb.boolean"}
+_NP = {"float64": "np.float64", "float32": "np.float32", "int64": "np.int64", "bool": "np.bool_"}
+#: abstract helper name -> runtime.py function
+_RUNTIME = {"ipow": "_ipow", "wrap_index": "_wrap", "gemm": "_gemm", "vdot": "_vdot"}
+
+
+class NumbaPrinter(ir.ExprPrinter):
+    """Expressions and statements as Numba-compatible Python; records the helpers it uses."""
+
+    def __init__(self):
+        self.runtime: set[str] = set()
+        self.vector: set[str] = set()
+
+    # -- expressions ------------------------------------------------------------------
+    def literal(self, c):
+        if c.dtype is None:
+            return str(int(c.value))
+        if c.dtype == "bool":
+            return "True" if c.value else "False"
+        if c.dtype == "int64":
+            return f"np.int64({int(c.value)})"
+        v = float(c.value)
+        text = "np.nan" if np.isnan(v) else ("np.inf" if v > 0 else "-np.inf") if np.isinf(v) else repr(v)
+        return f"np.float32({text})" if c.dtype == "float32" else text
+
+    def cast(self, text, src, dst):
+        return f"({text} != 0)" if dst == "bool" else f"{_NP[dst]}({text})"
+
+    def one(self, e, a):
+        if isinstance(e, ir.Bin) and e.op in ("and", "or"):
+            return f"({a[0]} {e.op} {a[1]})"
+        return super().one(e, a)
+
+    def call(self, e, args):
+        fn = e.fn
+        if fn in vecmath.FUNCTIONS and e.dtype in ("float64", "float32") and vecmath.available(fn, e.dtype):
+            self.vector.add(f"v_{fn}")
+            return f"v_{fn}({', '.join(args)})"
+        if fn == "power":
+            return f"({args[0]} ** {args[1]})"
+        if fn in vecmath.FUNCTIONS or fn == "sqrt" or fn == "sign":
+            return f"np.{fn}({args[0]})"
+        if fn in _RUNTIME:
+            self.runtime.add(_RUNTIME[fn])
+            return f"{_RUNTIME[fn]}({', '.join(args)})"
+        if fn in ("abs", "min", "max"):
+            return f"{fn}({', '.join(args)})"
+        if fn == "typed":
+            return f"{_NP[e.dtype]}({args[0]})"
+        if fn == "reshape":
+            dims = args[1:]
+            return f"{args[0]}.reshape(({', '.join(dims)}{',' if len(dims) == 1 else ''}))"
+        if fn == "T":
+            return f"{args[0]}.T"
+        if fn == "all_le":
+            return "(" + " <= ".join(args) + ")"
+        if fn == "true":
+            self.runtime.add("_true")
+            return "_true()"
+        raise NotImplementedError(f"numba printer: no function {fn!r}")
+
+    # -- statements -------------------------------------------------------------------
+    def block(self, stmts: list, ind: str, out: list) -> None:
+        if not stmts:
+            out.append(ind + "pass")
+            return
+        run = 0
+        for s in stmts:
+            if run >= BLOCK_LIMIT and not isinstance(s, ir.Comment):
+                # a new basic block: Numba's lowering is quadratic in a block's size
+                self.runtime.add("_true")
+                out.append(f"{ind}if _true():  # a new basic block")
+                out.append(f"{ind}    pass")
+                run = 0
+            run += 1
+            self.stmt(s, ind, out)
+
+    def stmt(self, s, ind: str, out: list) -> None:
+        if isinstance(s, ir.Comment):
+            out.append(f"{ind}# {s.text}")
+        elif isinstance(s, ir.Assign):
+            target = self.expr(s.target)
+            op = f" {s.op}= " if s.op else " = "
+            note = f"  # {s.note}" if s.note else ""
+            out.append(f"{ind}{target}{op}{self.expr(s.value)}{note}")
+        elif isinstance(s, ir.Eval):
+            note = f"  # {s.note}" if s.note else ""
+            out.append(f"{ind}{self.expr(s.expr)}{note}")
+        elif isinstance(s, ir.For):
+            start = "" if s.start == ir.Const(0) else self.expr(s.start) + ", "
+            out.append(f"{ind}for {self.expr(s.var)} in range({start}{self.expr(s.stop)}):")
+            self.block(s.body, ind + "    ", out)
+        elif isinstance(s, ir.If):
+            out.append(f"{ind}if {self.expr(s.cond)}:")
+            self.block(s.body, ind + "    ", out)
+            orelse = s.orelse
+            while len(orelse) == 1 and isinstance(orelse[0], ir.If):
+                out.append(f"{ind}elif {self.expr(orelse[0].cond)}:")
+                self.block(orelse[0].body, ind + "    ", out)
+                orelse = orelse[0].orelse
+            if orelse:
+                out.append(f"{ind}else:")
+                self.block(orelse, ind + "    ", out)
+        else:
+            raise TypeError(s)
+
+
+def nb_array_type(dtype, ndim: int) -> str:
+    t = _NB[np.dtype(dtype).name]
+    return t if ndim == 0 else t + "[" + ", ".join([":"] * (ndim - 1) + ["::1"]) + "]"
+
+
+def _const_text(name: str, arr: np.ndarray, big: list) -> str:
+    if arr.size <= 64:
+        items = repr(arr.ravel().tolist())
+        return f"{name} = np.array({items}, dtype=np.{arr.dtype.name}).reshape({arr.shape!r})"
+    big.append(name)
+    return f"{name} = _K[{name!r}]  # {arr.dtype} array of shape {arr.shape}"
+
+
+def kernel_module(kernel: ir.Kernel, versions: str) -> tuple[str, dict]:
+    """The module text of ``kernel`` and the constant arrays stored beside it (``.npz``)."""
+    p = NumbaPrinter()
+    fn = _function_text(kernel, p)
+    big: list = []
+    consts = [_const_text(n, a, big) for n, a in kernel.constants]
+    lines = ['"""symdiff: generated by the numba backend; do not edit.', "", versions, '"""',
+             "import numpy as np", "import numba as nb"]
+    if p.runtime:
+        lines.append(f"from symdiff.backends.numba.runtime import {', '.join(sorted(p.runtime))}")
+    if p.vector:
+        lines.append(f"from symdiff.backends.numba.vecmath import {', '.join(sorted(p.vector))}")
+    if big:
+        lines.append('_K = np.load(__file__[:-3] + ".npz")')
+    lines += consts + ["", ""] + fn
+    return "\n".join(lines) + "\n", {n: a for n, a in kernel.constants if n in big}
+
+
+def _function_text(kernel: ir.Kernel, p: NumbaPrinter) -> list:
+    sig = [nb_array_type(x.dtype, x.ndim) for _, x in kernel.inputs]
+    sig += [nb_array_type(b.dtype, max(len(b.dims), 1)) for b in kernel.buffers]
+    params = [v for v, _ in kernel.inputs] + [b.name for b in kernel.buffers]
+    out = ["@nb.njit((" + ", ".join(sig) + ("," if len(sig) == 1 else "") + "), cache=True, nogil=True,",
+           "        fastmath={" + ", ".join(repr(f) for f in FASTMATH) + "}, error_model=\"numpy\")",
+           f"def graph({', '.join(params)}):"]
+    if kernel.inputs:
+        out.append("    # inputs: " + ", ".join(f"{v} = {x.name} {shape_str(x.shape)} {x.dtype}" for v, x in kernel.inputs))
+    body = [ir.Assign(ir.Var(f"d_{d}"), ir.Var(f"{v}.shape[{ax}]")) for d, v, ax in kernel.bound_dims]
+    for b in kernel.buffers:
+        if b.init is not None:  # buffers are reused across calls: start them here
+            idx = tuple(ir.Var(f"z{k}") for k in range(len(b.dims)))
+            body.append(ir.loop_nest(idx, b.dims, [ir.Assign(ir.Load(b.name, idx), ir.const(b.init, b.dtype))]))
+    body += kernel.body
+    p.block(body, "    ", out)
+    out.append("    return (" + "".join(p.expr(r) + ", " for r in kernel.returns).rstrip() + ")")
+    return out
