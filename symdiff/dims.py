@@ -48,14 +48,6 @@ def check_dim(d: object, where: str) -> Dim:
     raise TypeError(f"{where}: a dimension must be an int or a str, got {d!r}")
 
 
-def free_names(d: Dim) -> tuple[str, ...]:
-    if isinstance(d, int):
-        return ()
-    if is_name(d):
-        return (d,)
-    return tuple(sorted(set(_IDENT.findall(d))))
-
-
 @functools.lru_cache(maxsize=4096)
 def _sympy(d: str):
     import sympy

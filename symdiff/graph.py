@@ -344,9 +344,4 @@ def const_like(value: float, node: Node) -> Node:
     return constant(np.asarray(value, dtype=dt))
 
 
-def unique_nodes() -> int:
-    """How many nodes are alive in the intern table (for tests and debugging)."""
-    return len(_INTERN)
-
-
 __all__ = ["Node", "Op", "OPS", "ShapeError", "as_node", "as_nodes", "constant", "const_like", "make_input"]

@@ -1,4 +1,4 @@
-"""Iterative graph walks: topological order, ancestors and descendants.
+"""Iterative graph walks: topological order and descendants.
 
 No walk recurses, so a 100,000-node chain is as easy as a short one.
 """
@@ -44,12 +44,3 @@ def descendants_within(order: list[Node], sources: Iterable[Node]) -> set[int]:
         if id(node) not in reached and any(id(i) in reached for i in node.inputs):
             reached.add(id(node))
     return reached
-
-
-def clients(order: list[Node]) -> dict[int, list[Node]]:
-    """For each node id, the nodes in ``order`` that use it as an input."""
-    out: dict[int, list[Node]] = {id(n): [] for n in order}
-    for node in order:
-        for i in node.inputs:
-            out[id(i)].append(node)
-    return out

@@ -23,7 +23,6 @@ The oracle is always NumPy (values) or finite differences of the NumPy oracle
 
 from __future__ import annotations
 
-import dataclasses
 import zlib
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence

@@ -5,7 +5,6 @@ import pytest
 
 import symdiff as sd
 from symdiff.graph import OPS
-from symdiff.traversal import toposort
 
 
 def test_same_expression_twice_is_the_same_node():
@@ -44,28 +43,6 @@ def test_nodes_are_immutable():
     x = sd.scalar("x")
     with pytest.raises(AttributeError):
         x.shape = (2,)
-
-
-def test_every_node_rebuilds_from_its_parts():
-    """node.op.make(*node.inputs, **node.kw) is node, for every op reached below."""
-    x = sd.matrix("x", (3, 4))
-    v = sd.vector("v", 4)
-    i = sd.constant(np.array([2, 0]))
-    outs = [
-        sd.sum(sd.softmax(x) * sd.log_softmax(x)), sd.logsumexp(x, axis=0), x @ v,
-        sd.einsum("ij,j->i", x, v), sd.concatenate([x, x], axis=1), sd.stack([v, v]),
-        x[1:, None, ::2], sd.take(x, i, axis=1), sd.take_along_axis(x, sd.constant(np.zeros((3, 1), np.int64)), 1),
-        sd.prod(x, axis=1), sd.max(x), sd.min(x, axis=0, keepdims=True), sd.clip(x, 0.0, 1.0),
-        sd.where(x > 0, x, -x), sd.reshape(x, (4, 3)).T, sd.broadcast_to(v, (3, 4)), sd.eye(3),
-        sd.zeros_like(x), sd.tensordot(x, x, axes=([0], [0])), sd.outer(v, v), sd.mean(x, axis=1),
-    ]
-    outs += [sd.grad(sd.sum(o * o), x) for o in outs[:8]]
-    outs.append(sd.hessian(sd.sum(sd.sin(x @ v)), v))
-    seen_ops = set()
-    for node in toposort(outs):
-        seen_ops.add(node.op.name)
-        assert node.op.make(*node.inputs, **node.kw) is node, node
-    assert {"einsum", "sum", "getitem", "scatter_index", "take", "take_add", "logsumexp"} <= seen_ops
 
 
 def test_every_registered_op_has_its_rules():

@@ -11,19 +11,15 @@ import pytest
 
 import symdiff as sd
 import symdiff.graph as g
-from symdiff.backends.numba import CompileError, compile_graph, missing_lowerings
+from symdiff.backends.numba import CompileError, compile_graph
 from symdiff.backends import loopir as ir
 from symdiff.backends.numba import lowering as L
 from symdiff.traversal import toposort
 from tests.optable import CASES
+from tests.registry_graphs import internal_ops_graph, row_gradients
 from tests.test_ops_values import _check_value
 
 pytestmark = [pytest.mark.numba, pytest.mark.usefixtures("isolated_cache_dir")]
-
-
-def test_every_op_has_a_lowering():
-    assert missing_lowerings() == []
-    assert set(L.LOWERINGS) == set(g.OPS)
 
 
 # ----------------------------------------------------------------- every op, batched
@@ -83,25 +79,10 @@ def test_optable_values(chunk):
             np.testing.assert_array_equal(x, x0)  # inputs not modified
 
 
-def _grad_build(case, syms):
-    try:
-        d = case.diff_args()
-    except Exception:
-        return []
-    if not d:
-        return []
-    y = case.fn(*syms)
-    if all(isinstance(d, int) for d in y.shape):
-        w = sd.constant(np.linspace(0.5, 1.5, int(np.prod(y.shape))).reshape(y.shape))
-    else:
-        w = sd.cos(y)
-    return list(sd.grad(sd.sum(y * w), [syms[i] for i in d]))
-
-
 @pytest.mark.parametrize("chunk", range(len(_GRAD_CHUNKS)))
 def test_optable_gradients_match_reference(chunk):
     cases = _GRAD_CHUNKS[chunk]
-    syms, outs, slices = _batched(cases, _grad_build)
+    syms, outs, slices = _batched(cases, row_gradients)
     SEEN_OPS.update(n.op.name for n in toposort(outs))
     fn = sd.function(syms, outs, backend="numba", simplify=False)
     ref = sd.function(syms, outs, backend="numpy", simplify=False)
@@ -116,36 +97,13 @@ def test_optable_gradients_match_reference(chunk):
 def test_all_ops_were_exercised():
     if len(SEEN_OPS) < 10:
         pytest.skip("run with the batched tests")
-    extra = _extra_graph()[1]
+    extra = internal_ops_graph()[1]
     seen = SEEN_OPS | {n.op.name for n in toposort(extra)}
     assert sorted(set(g.OPS) - seen) == []
 
 
-def _extra_graph():
-    """Ops that the value table and first-order gradients may not reach."""
-    x = sd.vector("x", "n")
-    m = sd.matrix("m", (3, 4))
-    i = sd.vector("i", 2, dtype="int64")
-    outs = [
-        sd.eye("n") * x,
-        sd.zeros_like(x) + sd.mean(x),
-        g.OPS["pad_axis"].make(x, axis=0, before=1, after=2),
-        g.OPS["take_add"].make(m[:2], i, axis=0, shape=(3, 4)),
-        g.OPS["put_along_axis_add"].make(m[:, :2], sd.reshape(i, (1, 2)), axis=1, shape=(3, 4)),
-        g.OPS["scatter_index"].make(m[1:, ::2], index=m[1:, ::2].kw["index"], shape=(3, 4)),
-        sd.add_n(x, x * 2.0, x * 3.0),
-        sd.reciprocal(x + 3.0),
-        sd.concatenate([x, x[::-1]]),
-        sd.sum(m),
-        sd.logical_not(x > 0.0),
-        sd.logical_or(x > 0.5, x < -0.5),
-        sd.logical_and(x > -0.5, x < 0.5),
-    ]
-    return [x, m, i], outs
-
-
 def test_extra_ops_match_reference():
-    ins, outs = _extra_graph()
+    ins, outs = internal_ops_graph()
     fn = sd.function(ins, outs, backend="numba", simplify=False)
     ref = sd.function(ins, outs, backend="numpy", simplify=False)
     for n in (3, 5):

@@ -6,7 +6,6 @@ from typing import Sequence
 
 import numpy as np
 
-from .. import dtypes as dt
 from ..dims import dim_eval, is_name, shape_str
 from ..graph import Node, as_node
 

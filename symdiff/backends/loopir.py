@@ -200,6 +200,8 @@ def binop(op: str, a, b) -> Expr:
             return a
         if ca == 0:
             return b
+        if ca is not None:  # constants on the right: c + x -> x + c
+            return binop("+", b, a)
         if cb is not None and cb < 0:
             return binop("-", a, -cb)
         # (x + c1) + c2 and (x - c1) + c2 fold

@@ -33,7 +33,6 @@ from .. import dtypes as _dt
 from ..errors import ShapeError
 from ..graph import Node, as_node, constant
 from ..ops import elementwise as ew
-from ..ops import nn
 from ..traversal import toposort
 
 __all__ = ["from_sympy", "to_sympy", "UnsupportedConstruct"]
@@ -410,8 +409,7 @@ def from_sympy(expr: Any, symbols: Mapping | None = None):
 # =============================================================================
 
 #: operations on 0-d values that are the identity (shape bookkeeping left by derivative rules)
-_IDENTITY_ON_SCALARS = {"sum", "mean", "max", "min", "prod", "broadcast_to", "reshape",
-                        "transpose", "squeeze", "expand_dims", "logsumexp"}
+_IDENTITY_ON_SCALARS = {"sum", "max", "min", "prod", "broadcast_to", "reshape", "transpose", "logsumexp"}
 
 
 def _sympy_number(v, sp):

@@ -125,3 +125,13 @@ def size_of(dims, dtype="float64") -> Node:
     if isinstance(size, int):
         return constant(np.asarray(size, dtype=dtype))
     return OPS["size_of"].make(size=size, dtype=dtype)
+
+#: the public functions (``symdiff.numpy_api`` re-exports them)
+__all__ = [
+    "eye",
+    "full",
+    "ones",
+    "ones_like",
+    "zeros",
+    "zeros_like",
+]

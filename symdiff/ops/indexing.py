@@ -335,3 +335,10 @@ def take_along_axis(x, indices, axis) -> Node:
         axis = 0
     axis = normalize_axis("take_along_axis", axis, x.ndim)
     return OPS["take_along_axis"].make(x, idx, axis=axis)
+
+#: the public functions (``symdiff.numpy_api`` re-exports them)
+__all__ = [
+    "getitem",
+    "take",
+    "take_along_axis",
+]

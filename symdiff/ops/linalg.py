@@ -297,3 +297,12 @@ def tensordot(a, b, axes=2) -> Node:
         lb[j] = la[i]
     out = [c for i, c in enumerate(la) if i not in ax_a] + [c for j, c in enumerate(lb) if j not in ax_b]
     return einsum_raw(["".join(la), "".join(lb)], "".join(out), [a, b])
+
+#: the public functions (``symdiff.numpy_api`` re-exports them)
+__all__ = [
+    "dot",
+    "einsum",
+    "matmul",
+    "outer",
+    "tensordot",
+]

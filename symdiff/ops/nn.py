@@ -129,3 +129,13 @@ def softmax(x, axis=-1) -> Node:
     (4,)
     """
     return ew.exp(_log_softmax(x, axis, "softmax"))
+
+#: the public functions (``symdiff.numpy_api`` re-exports them)
+__all__ = [
+    "log_softmax",
+    "logsumexp",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "softplus",
+]

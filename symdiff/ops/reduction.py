@@ -180,3 +180,12 @@ def mean(x, axis=None, keepdims: bool = False) -> Node:
     out_dt = x.dtype if dt.is_float(x.dtype) else dt.FLOAT64
     total = sum(x, axis=axes, keepdims=keepdims)
     return ew.divide(ew.cast(total, out_dt), size_of([x.shape[a] for a in axes], out_dt))
+
+#: the public functions (``symdiff.numpy_api`` re-exports them)
+__all__ = [
+    "max",
+    "mean",
+    "min",
+    "prod",
+    "sum",
+]

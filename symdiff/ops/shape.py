@@ -282,3 +282,14 @@ def pad_axis(x, axis: int, before: Dim, after: Dim) -> Node:
     if before == 0 and after == 0:
         return x
     return OPS["pad_axis"].make(x, axis=axis, before=before, after=after)
+
+#: the public functions (``symdiff.numpy_api`` re-exports them)
+__all__ = [
+    "broadcast_to",
+    "concatenate",
+    "expand_dims",
+    "reshape",
+    "squeeze",
+    "stack",
+    "transpose",
+]

@@ -45,7 +45,7 @@ def caller_source(kernel: ir.Kernel, specs: list, checks: list, single: bool) ->
     names = [f"a{k}" for k in range(n)]
     ns = {"_nd": np.ndarray, "_arr": np.array, "_empty": np.empty, "_TypeError": TypeError,
           "_Slow": _Slow, "np": np}
-    src = [f"def call(*args, _again=False):", "    try:"]
+    src = ["def call(*args, _again=False):", "    try:"]
     body: list[str] = []
     if n:
         body.append(f"{', '.join(names)}, = args")

@@ -144,33 +144,33 @@ def plan_graph(inputs, outputs) -> Plan:
 
     for _ in range(len(order) + 1):
         steps, uses = _assign(order, kinds, mat)
-        extra = set()
-        costs = _subtree_costs(order, kinds, mat)
-        for nid, places in uses.items():
-            if costs[nid] < RECOMPUTE_LIMIT:
-                continue
-            if len(places) > 1 or any(redundant(a) for _, a in places):
-                extra.add(nid)
+        extra = _to_store(order, kinds, mat, uses)
         if not extra:
             break
         mat |= extra
     return Plan(list(inputs), list(outputs), order, kinds, mat, steps)
 
 
-def _subtree_costs(order, kinds, mat) -> dict:
-    """Cost of evaluating each node inline (with its virtual inputs), capped at RECOMPUTE_LIMIT.
+def _to_store(order, kinds, mat, uses) -> set:
+    """Virtual nodes worth an array: costly and evaluated at several places.
 
-    Only compared against ``RECOMPUTE_LIMIT``, so the cap loses nothing and keeps
-    the numbers small on graphs that share subexpressions heavily. Iterative.
+    One pass in topological order, so a node whose costly input is stored in
+    this pass sees its own cost drop (``exp(x)`` is stored, ``exp(x) - y``
+    then is cheap and stays virtual). Costs are capped at RECOMPUTE_LIMIT,
+    which keeps the numbers small on graphs that share subexpressions heavily.
     """
     cost: dict[int, int] = {}
+    extra: set[int] = set()
     for n in order:
         k = kinds[id(n)]
         c = 0 if k in ("array", "source") else lowering_of(n).cost
         if k in ("inline", "piecewise"):
-            c += sum(cost[id(x)] for x in n.inputs if id(x) not in mat)
-        cost[id(n)] = min(c, RECOMPUTE_LIMIT)
-    return cost
+            c += sum(cost[id(x)] for x in n.inputs if id(x) not in mat and id(x) not in extra)
+        cost[id(n)] = c = min(c, RECOMPUTE_LIMIT)
+        places = uses.get(id(n))
+        if places and c >= RECOMPUTE_LIMIT and (len(places) > 1 or any(redundant(a) for _, a in places)):
+            extra.add(id(n))
+    return extra
 
 
 def virtual_inputs(n: Node, kind: str, index) -> list:

@@ -156,7 +156,7 @@ def _split_loop(axis: int, size, body: list, pe) -> list:
     for a, b in long_segments:
         lo, hi = points[a], points[b]
         truth = {g: _truth(iv, a, b) for g, iv in guards.items()}
-        copy = specialise(body, truth)
+        copy = share_common(specialise(body, truth))
         if ok is not None:
             lo, hi = ir.Select(ok, lo, ir.Const(0)), ir.Select(ok, hi, ir.Const(0))
         out.append(ir.Comment(f"range [{lo}, {hi}) of axis {axis}: guards resolved"))
@@ -226,3 +226,59 @@ def _resolve(cond: ir.Expr, truth: dict) -> ir.Expr:
             return a
         return ir.Bin("and", a, b)
     return cond
+
+
+# ------------------------------------------------------------------ common subexpressions
+
+def share_common(stmts: list) -> list:
+    """Reuse the first of equal assignments in a specialised body.
+
+    Guarded pieces were emitted in blocks of their own, so once the guards are
+    resolved the same value (``x[i]**2`` for the value and for the gradient)
+    may be computed twice; LLVM would merge the arithmetic but must reload
+    arrays after each store. Only variables assigned once are merged, and
+    never expressions reading an array that the body writes.
+    """
+    assigned: dict = {}
+    written: set = set()
+    stack = list(stmts)
+    while stack:
+        s = stack.pop()
+        if isinstance(s, ir.Assign):
+            if isinstance(s.target, ir.Var):
+                assigned[s.target] = assigned.get(s.target, 0) + 1
+            else:
+                written.add(s.target.array)
+        elif isinstance(s, ir.Eval):
+            written.update(e.name for e in ir.walk(s.expr) if isinstance(e, ir.Var))
+        elif isinstance(s, (ir.For, ir.If)):
+            stack.extend(s.body)
+            stack.extend(getattr(s, "orelse", []))
+    return _share(stmts, {}, {}, assigned, written)
+
+
+def _share(stmts, seen: dict, rename: dict, assigned: dict, written: set) -> list:
+    out = []
+    for s in stmts:
+        if isinstance(s, ir.Assign):
+            value = ir.substitute(s.value, rename) if rename else s.value
+            target = ir.substitute(s.target, rename) if rename and isinstance(s.target, ir.Load) else s.target
+            single = isinstance(target, ir.Var) and s.op is None and assigned.get(target) == 1
+            if single and not any(isinstance(e, ir.Load) and e.array in written for e in ir.walk(value)):
+                prev = seen.get(value)
+                if prev is not None:
+                    rename[target] = prev
+                    continue
+                seen[value] = target
+            out.append(ir.Assign(target, value, s.op, s.note))
+        elif isinstance(s, ir.For):
+            out.append(ir.For(s.var, s.start, s.stop, _share(s.body, dict(seen), dict(rename), assigned, written)))
+        elif isinstance(s, ir.If):
+            cond = ir.substitute(s.cond, rename) if rename else s.cond
+            out.append(ir.If(cond, _share(s.body, dict(seen), dict(rename), assigned, written),
+                             _share(s.orelse, dict(seen), dict(rename), assigned, written)))
+        elif isinstance(s, ir.Eval):
+            out.append(ir.Eval(ir.substitute(s.expr, rename) if rename else s.expr, s.note))
+        else:
+            out.append(s)
+    return out
