@@ -650,6 +650,17 @@ case("sum_bool_axis", lambda x: sd.sum(x, axis=1), lambda x: np.sum(x, axis=1), 
 case("mean_bool", _sdf("mean"), np.mean, A((2, 3), "bool"))
 case("max_bool", lambda x: sd.max(x, axis=0), lambda x: np.max(x, axis=0), A((2, 3), "bool"))
 case("min_int64_all", _sdf("min"), np.min, A((2, 3), "int64"))
+for _name in ("any", "all"):
+    _npf = getattr(np, _name)
+    for _sfx, _kw, _shape in REDUCE_AXES:
+        case(f"{_name}{_sfx}", lambda x, _n=_name, _k=_kw: getattr(sd, _n)(x, **_k),
+             lambda x, _f=_npf, _k=_kw: _f(x, **_k), A(_shape, "bool"))
+    case(f"{_name}_of_floats", lambda x, _n=_name: getattr(sd, _n)(x, axis=1),
+         lambda x, _f=_npf: _f(x, axis=1), A((3, 4), sample=integers(0, 2)))
+    case(f"{_name}_int64", lambda x, _n=_name: getattr(sd, _n)(x, axis=0),
+         lambda x, _f=_npf: _f(x, axis=0), A((2, 3), "int64", integers(0, 2)))
+    case(f"{_name}_zero_size", lambda x, _n=_name: getattr(sd, _n)(x, axis=0),
+         lambda x, _f=_npf: _f(x, axis=0), A((0, 3), "bool"))
 # zero-size arrays
 case("sum_zero_size_axis0", lambda x: sd.sum(x, axis=0), lambda x: np.sum(x, axis=0), A((0, 3)))
 case("sum_zero_size_all", _sdf("sum"), np.sum, A((0, 3)))

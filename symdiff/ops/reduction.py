@@ -144,6 +144,33 @@ class Min(_Chooser):
     numpy_fn = staticmethod(np.min)
 
 
+class Any(Reduction):
+    """True where any entry over ``axes`` is true (nonzero); a bool result, no derivative.
+
+    >>> import symdiff as sd
+    >>> sd.any(sd.vector("x", 3) > 0.0).dtype
+    dtype('bool')
+    """
+
+    name = "any"
+    differentiable = False
+    numpy_fn = staticmethod(np.any)
+
+    def result_dtype(self, d):
+        return dt.BOOL
+
+
+class All(Reduction):
+    """True where every entry over ``axes`` is true (nonzero); a bool result, no derivative."""
+
+    name = "all"
+    differentiable = False
+    numpy_fn = staticmethod(np.all)
+
+    def result_dtype(self, d):
+        return dt.BOOL
+
+
 def _reduce(name):
     op = OPS[name]
 
@@ -161,6 +188,8 @@ prod = _reduce("prod")
 max = _reduce("max")
 min = _reduce("min")
 amax, amin = max, min
+any = _reduce("any")
+all = _reduce("all")
 
 
 def mean(x, axis=None, keepdims: bool = False) -> Node:
@@ -188,4 +217,6 @@ __all__ = [
     "min",
     "prod",
     "sum",
+    "any",
+    "all",
 ]

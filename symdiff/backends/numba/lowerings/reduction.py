@@ -51,6 +51,8 @@ reduction("sum", 0, _plus, widen=True)
 reduction("prod", 1, _times, widen=True)
 reduction("max", -np.inf, lambda acc, v, d: choose(v, acc, True, d))
 reduction("min", np.inf, lambda acc, v, d: choose(v, acc, False, d))
+reduction("any", False, lambda acc, v, d: ir.Bin("|", acc, v))
+reduction("all", True, lambda acc, v, d: ir.Bin("&", acc, v))
 
 
 class _LogSumExp(Reduction):
