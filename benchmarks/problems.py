@@ -235,6 +235,72 @@ class Rosenbrock:
                       "value": _njit(_rosen_value_loop, fastmath)}, args)
 
 
+def _rosen_hvp_loop(x, v):
+    n = x.shape[0]
+    hv = np.zeros(n)
+    for i in range(n - 1):
+        xi, vi = x[i], v[i]
+        t = x[i + 1] - xi * xi
+        dt = v[i + 1] - 2.0 * xi * vi
+        hv[i] += -400.0 * (vi * t + xi * dt) + 2.0 * vi
+        hv[i + 1] += 200.0 * dt
+    return hv
+
+
+class RosenbrockHVP:
+    """Hessian-vector product of Rosenbrock's function: H(x) v, without forming H."""
+
+    kinds = ("hvp",)
+
+    def __init__(self, n: int):
+        self.n = n
+        self.name = f"rosenbrock_hvp_{n}"
+        self.title = f"Rosenbrock, n = {n:,}: Hessian-vector product"
+
+    def data(self, rng):
+        return (rng.uniform(-2.0, 2.0, self.n), rng.uniform(-1.0, 1.0, self.n))
+
+    def numpy(self, args):
+        def hvp(x, v):
+            a, b, va, vb = x[:-1], x[1:], v[:-1], v[1:]
+            t = b - a * a
+            dt = vb - 2.0 * a * va
+            hv = np.zeros_like(x)
+            hv[:-1] = -400.0 * (va * t + a * dt) + 2.0 * va
+            hv[1:] += 200.0 * dt
+            return hv
+
+        return Built({"hvp": hvp}, args)
+
+    def symdiff(self, args, backend):
+        import symdiff as sd
+        x, v = sd.vector("x", self.n), sd.vector("v", self.n)
+        a, b = x[:-1], x[1:]
+        f = sd.sum(100.0 * (b - a ** 2) ** 2 + (1.0 - a) ** 2)
+        return Built({"hvp": sd.function([x, v], sd.hvp(f, x, v), backend=backend)}, args)
+
+    def jax(self, args):
+        jax, jnp = _jax()
+
+        def f(x):
+            a, b = x[:-1], x[1:]
+            return jnp.sum(100.0 * (b - a ** 2) ** 2 + (1.0 - a) ** 2)
+
+        hvp = jax.jit(lambda x, v: jax.jvp(jax.grad(f), (x,), (v,))[1])
+        return Built({"hvp": _jax_call(hvp)}, _jax_args(args))
+
+    def pytensor(self, args, mode):
+        pytensor, pt = _pt()
+        x, v = _pt_input(pt, "x", args[0]), _pt_input(pt, "v", args[1])
+        a, b = x[:-1], x[1:]
+        f = pt.sum(100.0 * (b - a ** 2) ** 2 + (1.0 - a) ** 2)
+        hv = pytensor.grad(pt.sum(pytensor.grad(f, x) * v), x)
+        return Built({"hvp": pytensor.function([x, v], hv, mode=mode)}, args)
+
+    def numba(self, args, fastmath=False):
+        return Built({"hvp": _njit(_rosen_hvp_loop, fastmath)}, args)
+
+
 # --------------------------------------------------------------------------
 # Logistic regression
 
@@ -589,6 +655,7 @@ def all_problems() -> list:
     return [
         Rosenbrock(1_000),
         Rosenbrock(1_000_000),
+        RosenbrockHVP(1_000_000),
         LogReg(hessian=False),
         LogReg(hessian=True),
         MLP(),

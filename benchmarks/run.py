@@ -313,7 +313,7 @@ def print_targets(report: dict) -> None:
         else:
             lines.append((f"{prob}: faster than every peer (not numba)", None, "n/a"))
         if prob.startswith("rosenbrock"):
-            nb = lookup(results, prob, "numba", "vg")
+            nb = lookup(results, prob, "numba", kinds[0])
             if ok(sdk) and ok(nb):
                 q = sdk["median"] / nb["median"]
                 lines.append((f"{prob}: within 1.5 x hand Numba loop", q <= 1.5, f"{q:.2f}x"))
@@ -336,7 +336,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true",
                     help="fewer/shorter repeats (whole run ~2-3 min)")
     ap.add_argument("--only", help="comma-separated problem names "
-                    "(rosenbrock_1000, rosenbrock_1000000, logreg, logreg_hessian, mlp, "
+                    "(rosenbrock_1000, rosenbrock_1000000, rosenbrock_hvp_1000000, logreg, logreg_hessian, mlp, "
                     "tiny_scalar, elementwise)")
     ap.add_argument("--impl", help="comma-separated implementations to run "
                     "(numpy is always run: it is the reference)")

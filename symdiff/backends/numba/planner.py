@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...dims import dim_sub
+from ...dims import dim_sub, is_name
 from ...graph import Node
 from ...traversal import toposort
 from ..loopir import Const, Idx, level_of, loop_axes
@@ -70,9 +70,16 @@ def domain_offsets(big, small) -> tuple | None:
         return None
     out = []
     for a, b in zip(big, small):
-        d = dim_sub(a, b)
-        if not isinstance(d, int):
-            return None
+        if a == b:
+            d = 0
+        elif isinstance(a, int) and isinstance(b, int):
+            d = a - b
+        elif isinstance(a, str) and isinstance(b, str) and not (is_name(a) and is_name(b)):
+            d = dim_sub(a, b)  # a derived dimension ("n - 1"): polynomial arithmetic
+            if not isinstance(d, int):
+                return None
+        else:
+            return None  # two names, or a size against a number: no constant offset
         out.append(d)
     return tuple(out)
 

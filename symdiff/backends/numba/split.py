@@ -20,8 +20,7 @@ iterations through the general body.
 from __future__ import annotations
 
 import functools
-
-import sympy
+import re
 
 from ...dims import check_dim, dim_sub
 from .. import loopir as ir
@@ -105,9 +104,9 @@ def _generic(text) -> int:
     """The value of a bound for large, distinct sizes (the order the code is laid out for)."""
     if isinstance(text, int):
         return text
-    expr = sympy.sympify(text)
-    env = {s: 1_000_003 + 7_919 * k for k, s in enumerate(sorted(expr.free_symbols, key=str))}
-    return int(expr.subs(env))
+    names = sorted(set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)))
+    env = {name: 1_000_003 + 7_919 * k for k, name in enumerate(names)}
+    return int(eval(text, {"__builtins__": {}}, env))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -116,8 +115,10 @@ def _certainly_le(a, b) -> bool:
     d = dim_sub(b, a) if not (isinstance(a, int) and isinstance(b, int)) else b - a
     if isinstance(d, int):
         return d >= 0
-    poly = sympy.Poly(sympy.sympify(d), *sorted(sympy.sympify(d).free_symbols, key=str))
-    return all(c >= 0 for c in poly.coeffs())
+    import sympy  # only for symbolic bounds; dims.py has imported it already
+
+    expr = sympy.sympify(d)
+    return all(c >= 0 for c in sympy.Poly(expr, *sorted(expr.free_symbols, key=str)).coeffs())
 
 
 def _length(a, b):
