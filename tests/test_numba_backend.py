@@ -12,7 +12,7 @@ import pytest
 import symdiff as sd
 import symdiff.graph as g
 from symdiff.backends.numba import CompileError, compile_graph
-from symdiff.backends import loopir as ir
+from symdiff.backends import loops as ir
 from symdiff.backends.numba import lowering as L
 from symdiff.traversal import toposort
 from tests.optable import CASES

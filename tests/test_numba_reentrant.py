@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import symdiff as sd
-from symdiff.backends import loopir as ir
+from symdiff.backends import loops as ir
 from symdiff.backends.numba import lowering as L
 from symdiff.backends.numba.emitter import PlanEmitter
 from symdiff.backends.numba.planner import plan_graph

@@ -4,7 +4,7 @@ Stages, one module each:
 
 * ``planner.py``: which nodes get an array and which loop nest computes what;
 * ``emitter.py`` (with ``nest.py`` and ``split.py``): the plan as a kernel in
-  the backend-neutral loop IR (``backends/loopir.py``), each operation through
+  the backend-neutral loop IR (``backends/loops/``), each operation through
   its entry in ``lowering.py`` / ``lowerings/``;
 * ``printer.py``: the kernel as a Python module for Numba;
 * ``cache.py``: the module on disk, compiled once per graph and machine;

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...dims import is_name
-from .. import loopir as ir
+from .. import loops as ir
 from .printer import NumbaPrinter
 
 #: Python scalar type and NumPy scalar type accepted for a 0-d input of each dtype

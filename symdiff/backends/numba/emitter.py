@@ -19,7 +19,7 @@ import numpy as np
 
 from ...dims import is_name, shape_str
 from ...graph import Node
-from .. import loopir as ir
+from .. import loops as ir
 from .lowering import lowering_of
 from .nest import NestEmitter, label
 from .planner import Nest, Plan, plan_graph
@@ -112,8 +112,8 @@ def _param_name(name: str, k: int, used: set) -> str:
     return v
 
 
-def build_kernel(inputs, outputs) -> tuple[ir.Kernel, list]:
-    """The kernel computing ``outputs`` from ``inputs``, and how each output comes back.
+def build_kernel(inputs, outputs) -> tuple[ir.Kernel, list, Plan]:
+    """The kernel computing ``outputs`` from ``inputs``, how each output comes back, and the plan.
 
     The second result has one entry per output: ``("scalar", k, dtype)`` for the
     k-th returned scalar, or ``("buffer", name)`` for a caller-allocated array.

@@ -26,7 +26,7 @@ kind            what the entry supplies
                 (einsum via BLAS or loops, reshapes that are not remaps)
 =============== ===========================================================
 
-Indices are tuples of :mod:`..loopir` expressions, one per axis of the node.
+Indices are tuples of :mod:`..loops` expressions, one per axis of the node.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import numpy as np
 
 from ... import dtypes as dt
 from ...graph import OPS, Node
-from .. import loopir as ir
+from .. import loops as ir
 
 KINDS = ("array", "source", "inline", "piecewise", "reduction", "scatter", "step")
 

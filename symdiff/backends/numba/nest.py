@@ -7,7 +7,7 @@ every later reader of the same (node, index) (common subexpressions).
 
 Guarded data (a piece of a pad, a concatenation or a scatter; a root whose
 domain is smaller than the nest's) is computed inside ``If`` blocks whose
-conditions are :class:`~symdiff.backends.loopir.Guard` expressions, so an
+conditions are :class:`~symdiff.backends.loops.Guard` expressions, so an
 input is only read where it exists. A statement leaves such a block when it
 does not depend on the guarded loop axes. ``split.py`` then cuts the loop so
 the common range runs with the guards resolved.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ...graph import Node
 from ...dims import shape_str
-from .. import loopir as ir
+from .. import loops as ir
 from .lowering import lowering_of
 from .planner import Nest, loop_shape, root_index
 from .split import render_nest
@@ -138,8 +138,8 @@ class NestEmitter:
             expr = low.expr(self, n, index, args)
         finally:
             self._here = saved
-        if isinstance(expr, (ir.Var, ir.Const, ir.Load)) or not args:
-            self.cse[(id(n), index)] = (expr, scope if args else self.root_scope)
+        if isinstance(expr, (ir.Var, ir.Const, ir.Load)):  # a remap or a read: no statement of its own
+            self.cse[(id(n), index)] = (expr, scope)
             return
         v = ir.Var(self.pe.fresh())
         scope.add(ir.Assign(v, expr, note=label(n)), level)
@@ -261,8 +261,8 @@ class NestEmitter:
         bufs = [pe.buffer(n.shape, accdt, init=init.value, note=f": accumulator of {label(n)}") for init in inits]
         accs = [ir.Load(b, out_index) for b in bufs]
         self._guarded(n, lambda scope: [scope.add(s, self.r) for s in low.update(accs, value(), accdt)])
-        single = len(bufs) == 1 and accdt == n.dtype and low.finish([ir.Var("_")], accdt) == ir.Var("_")
-        if single:
+        probe = ir.Var("_acc")
+        if len(bufs) == 1 and accdt == n.dtype and low.finish([probe], accdt) == probe:  # the accumulator is the result
             pe.bind(n, bufs[0])
             return
         res = pe.buffer(n.shape, n.dtype, note=f": {label(n)}")

@@ -20,7 +20,7 @@ pass over the data. The emitter guards the smaller roots (``i < n - 1``) and
 splits the loop so that the common range runs without tests.
 
 An *index* says where a node is read inside a nest: one loop-IR expression
-per axis of the node (:class:`~symdiff.backends.loopir.Idx` for loop axes).
+per axis of the node (:class:`~symdiff.backends.loops.Idx` for loop axes).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from ...dims import dim_sub, is_name
 from ...graph import Node
 from ...traversal import toposort
-from ..loopir import Const, Idx, level_of, loop_axes
+from ..loops import Const, Idx, level_of, loop_axes
 from .lowering import lowering_of
 
 #: a virtual subexpression at least this costly is materialised rather than recomputed

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...dims import shape_str
-from .. import loopir as ir
+from .. import loops as ir
 from . import vecmath
 
 #: statements per basic block (Numba's lowering is quadratic in a block's size)

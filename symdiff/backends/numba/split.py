@@ -23,7 +23,7 @@ import functools
 import re
 
 from ...dims import check_dim, dim_sub
-from .. import loopir as ir
+from .. import loops as ir
 
 #: a range of at least this many iterations gets a specialised copy of the loop body
 LONG = 16

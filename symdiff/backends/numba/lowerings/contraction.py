@@ -13,7 +13,7 @@ from __future__ import annotations
 from .... import dtypes as dt
 from ....dims import dims_product
 from ....ops.linalg import parse_spec
-from ... import loopir as ir
+from ... import loops as ir
 from ..lowering import LOWERINGS, Step, literal, register
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .... import dtypes as dt
-from ... import loopir as ir
+from ... import loops as ir
 from ..lowering import Inline, literal, register
 
 

@@ -1,60 +1,20 @@
-"""Data movement: sources, index remaps, piecewise reads, gathers and scatter-adds.
+"""Data movement: index remaps and piecewise reads.
 
 * remaps (transpose, basic getitem, slice_axis, broadcast_to, reshapes that
   only add or drop unit axes) read their input at another index;
 * piecewise reads (pad_axis, scatter_index, concatenate) read one of their
   inputs at a shifted index where a guard holds, else zero. Their inputs stay
   virtual: the adjoint of ``x[1:]`` is the cotangent expression evaluated at
-  ``i - 1``, inside the loop that needs it;
-* gathers (take, take_along_axis) read a materialised array at indices that
-  are themselves computed in the loop;
-* scatter-adds (take_add, put_along_axis_add) add their input into a zeroed
-  output inside the input's own loop.
+  ``i - 1``, inside the loop that needs it.
 """
 
 from __future__ import annotations
 
-from .... import dtypes as dt
-from ...loopir import Assign, Call, Const, Guard, Load, Select, Var, binop, cast, cmp, dim_expr, shape_exprs
-from ..lowering import Array, Check, Inline, Piece, Piecewise, Scatter, Source, literal, register
+from ...loops import Assign, Call, Const, Guard, Var, binop, cast, cmp, dim_expr, shape_exprs
+from ..lowering import Check, Inline, Piece, Piecewise, register
 from .elementwise import bcast_index
 
 ZERO = Const(0)
-
-
-# ------------------------------------------------------------------ sources
-
-class _Constant(Array):
-    """Array constants are module-level arrays; 0-d constants are literals."""
-
-    def kind_of(self, node):
-        return "array" if node.ndim else "source"
-
-    def expr(self, em, node, index):
-        return literal(node.kw["value"].array.item(), node.dtype)
-
-
-class _Fill(Source):
-    def expr(self, em, node, index):
-        return literal(node.kw["value"], node.dtype)
-
-
-class _SizeOf(Source):
-    def expr(self, em, node, index):
-        return cast(dim_expr(node.kw["size"]), dt.INT64, node.dtype)
-
-
-class _Eye(Source):
-    def expr(self, em, node, index):
-        diagonal = cmp("==", binop("-", index[1], index[0]), Const(node.kw["k"]))
-        return Select(diagonal, literal(1, node.dtype), literal(0, node.dtype))
-
-
-register("input", Array())
-register("constant", _Constant())
-register("fill", _Fill())
-register("size_of", _SizeOf())
-register("eye", _Eye())
 
 
 # ------------------------------------------------------------------ remaps
@@ -279,75 +239,3 @@ def index_checks(index, sizes) -> list[Check]:
                                  " (the graph gives slices of symbolic axes the length stop - start; NumPy would clip)"))
         q += 1
     return out
-
-
-# ------------------------------------------------------------------ gathers
-
-def _wrap(k, d):
-    return Call("wrap_index", (k, dim_expr(d)))
-
-
-class _Take(Inline):
-    def inputs_at(self, node, index):
-        x, idx = node.inputs
-        a = node.kw["axis"]
-        return [(x, None), (idx, index[a:a + idx.ndim])]
-
-    def expr(self, em, node, index, args):
-        x, idx = node.inputs
-        a = node.kw["axis"]
-        return Load(args[0].name, index[:a] + (_wrap(args[1], x.shape[a]),) + index[a + idx.ndim:])
-
-
-class _TakeAlongAxis(Inline):
-    def inputs_at(self, node, index):
-        x, idx = node.inputs
-        return [(x, None), (idx, tuple(ZERO if d == 1 else index[k] for k, d in enumerate(idx.shape)))]
-
-    def expr(self, em, node, index, args):
-        x = node.inputs[0]
-        a = node.kw["axis"]
-        entries = [_wrap(args[1], d) if j == a else (ZERO if d == 1 else index[j]) for j, d in enumerate(x.shape)]
-        return Load(args[0].name, tuple(entries))
-
-
-register("take", _Take())
-register("take_along_axis", _TakeAlongAxis())
-
-
-# ------------------------------------------------------------------ scatter-adds (transposes of gathers)
-
-class _TakeAdd(Scatter):
-    def inputs_at(self, node, index):
-        x, idx = node.inputs
-        a = node.kw["axis"]
-        return [(x, index), (idx, index[a:a + idx.ndim])]
-
-    def target(self, node, index, args):
-        a, shape = node.kw["axis"], node.kw["shape"]
-        q = node.inputs[1].ndim
-        return index[:a] + (_wrap(args[1], shape[a]),) + index[a + q:]
-
-
-class _PutAlongAxisAdd(Scatter):
-    def inputs_at(self, node, index):
-        x, idx = node.inputs
-        off = x.ndim - idx.ndim
-        return [(x, index), (idx, tuple(ZERO if d == 1 else index[k + off] for k, d in enumerate(idx.shape)))]
-
-    def target(self, node, index, args):
-        x = node.inputs[0]
-        a, shape = node.kw["axis"], node.kw["shape"]
-        out = []
-        for j in range(x.ndim):
-            if j == a:
-                out.append(_wrap(args[1], shape[a]))
-            elif shape[j] == 1 and x.shape[j] != 1:
-                out.append(ZERO)
-            else:
-                out.append(index[j])
-        return tuple(out)
-
-
-register("take_add", _TakeAdd())
-register("put_along_axis_add", _PutAlongAxisAdd())

@@ -1,0 +1,40 @@
+"""Sources: input symbols and constant arrays (kernel variables), fills, eye, sizes."""
+
+from __future__ import annotations
+
+from .... import dtypes as dt
+from ...loops import Const, Select, binop, cast, cmp, dim_expr
+from ..lowering import Array, Source, literal, register
+
+
+class _Constant(Array):
+    """Array constants are module-level arrays; 0-d constants are literals."""
+
+    def kind_of(self, node):
+        return "array" if node.ndim else "source"
+
+    def expr(self, em, node, index):
+        return literal(node.kw["value"].array.item(), node.dtype)
+
+
+class _Fill(Source):
+    def expr(self, em, node, index):
+        return literal(node.kw["value"], node.dtype)
+
+
+class _SizeOf(Source):
+    def expr(self, em, node, index):
+        return cast(dim_expr(node.kw["size"]), dt.INT64, node.dtype)
+
+
+class _Eye(Source):
+    def expr(self, em, node, index):
+        diagonal = cmp("==", binop("-", index[1], index[0]), Const(node.kw["k"]))
+        return Select(diagonal, literal(1, node.dtype), literal(0, node.dtype))
+
+
+register("input", Array())
+register("constant", _Constant())
+register("fill", _Fill())
+register("size_of", _SizeOf())
+register("eye", _Eye())
