@@ -125,8 +125,11 @@ def caller_source(kernel: ir.Kernel, specs: list, checks: list, single: bool) ->
     outs = []
     for j, spec in enumerate(specs):
         if spec[0] == "scalar":
-            ns[f"_O{j}"] = spec[2]
-            outs.append(f"_arr(r[{spec[1]}], _O{j})")
+            if spec[2].name in ("float64", "int64", "bool"):  # np.array of the kernel's Python scalar has that dtype
+                outs.append(f"_arr(r[{spec[1]}])")
+            else:
+                ns[f"_O{j}"] = spec[2]
+                outs.append(f"_arr(r[{spec[1]}], _O{j})")
         else:
             outs.append(spec[1])
     src.append(f"    return {outs[0] if single and outs else '(' + ''.join(o + ', ' for o in outs) + ')'}")
