@@ -4,7 +4,7 @@ A compiled graph is a Python module ``sd_<key>.py`` in the cache folder
 (``$SYMDIFF_CACHE_DIR``, default ``~/.cache/symdiff``), where ``key`` hashes the
 generated source (which spells out the graph's structure, shapes and dtypes),
 the constant arrays, the versions of symdiff, Numba, NumPy and Python and the
-vector library LLVM was told to use (``vecmath.py``).
+functions mapped to libmvec's vector variants (``vecmath.signature()``).
 Importing it runs ``@njit(signature, cache=True)``, which loads the machine
 code Numba cached in ``__pycache__`` next to it, or compiles and saves it.
 
