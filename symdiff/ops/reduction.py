@@ -144,8 +144,17 @@ class Min(_Chooser):
     numpy_fn = staticmethod(np.min)
 
 
-class Any(Reduction):
-    """True where any entry over ``axes`` is true (nonzero); a bool result, no derivative.
+class _Truth(Reduction):
+    """any / all: a bool result and no derivative."""
+
+    differentiable = False
+
+    def result_dtype(self, d):
+        return dt.BOOL
+
+
+class Any(_Truth):
+    """True where any entry over ``axes`` is true (nonzero).
 
     >>> import symdiff as sd
     >>> sd.any(sd.vector("x", 3) > 0.0).dtype
@@ -153,22 +162,14 @@ class Any(Reduction):
     """
 
     name = "any"
-    differentiable = False
     numpy_fn = staticmethod(np.any)
 
-    def result_dtype(self, d):
-        return dt.BOOL
 
-
-class All(Reduction):
-    """True where every entry over ``axes`` is true (nonzero); a bool result, no derivative."""
+class All(_Truth):
+    """True where every entry over ``axes`` is true (nonzero)."""
 
     name = "all"
-    differentiable = False
     numpy_fn = staticmethod(np.all)
-
-    def result_dtype(self, d):
-        return dt.BOOL
 
 
 def _reduce(name):
