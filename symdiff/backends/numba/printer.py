@@ -142,7 +142,7 @@ def nb_array_type(dtype, ndim: int) -> str:
 def _const_text(name: str, arr: np.ndarray, big: list) -> str:
     if arr.size <= 64:
         items = repr(arr.ravel().tolist())
-        return f"{name} = np.array({items}, dtype=np.{arr.dtype.name}).reshape({arr.shape!r})"
+        return f"{name} = np.array({items}, dtype={_NP[arr.dtype.name]}).reshape({arr.shape!r})"
     big.append(name)
     return f"{name} = _K[{name!r}]  # {arr.dtype} array of shape {arr.shape}"
 
