@@ -198,17 +198,19 @@ def _make_intrinsic(name: str):
         mod = builder.module
         fp = ir.DoubleType() if t == types.float64 else ir.FloatType()
         fn = cgutils.get_or_insert_function(mod, ir.FunctionType(fp, [fp] * n), _alias(scalar))
-        if not isinstance(fn.attributes, _RawAttributes):
-            abi = ",".join(f"_ZGV_LLVM_N{lanes}{'v' * n}_{_alias(scalar)}({vname})" for vname, lanes in variants)
-            fn.attributes = _RawAttributes([f'"vector-function-abi-variant"="{abi}"'])
-            fn.attributes.add("nounwind")
-            fn.attributes.add("readnone")
+        abi = ",".join(f"_ZGV_LLVM_N{lanes}{'v' * n}_{_alias(scalar)}({vname})" for vname, lanes in variants)
+        mapping = f'"vector-function-abi-variant"="{abi}"'
+        if not isinstance(fn.attributes, _RawFunctionAttributes):
+            fn.attributes = _RawFunctionAttributes([mapping], ("nounwind", "readnone"))
             decls = []
             for vname, lanes in variants:
                 vt = ir.VectorType(fp, lanes)
                 decls.append(cgutils.get_or_insert_function(mod, ir.FunctionType(vt, [vt] * n), vname))
             _keep_alive(mod, decls)
-        return builder.call(fn, llargs)
+        call = builder.call(fn, llargs)
+        # on the call too: LLVM before 15 reads the mapping from the call site only
+        call.attributes = _RawCallAttributes([mapping], ("nounwind", "readnone"))
+        return call
 
     if nargs == 1:
         def stub(typingctx, x):
@@ -220,15 +222,23 @@ def _make_intrinsic(name: str):
     return intrinsic(stub)
 
 
-class _RawAttributes(ir.values.FunctionAttributes):
-    """Function attributes plus string key-value pairs, which llvmlite's own set refuses."""
+class _Raw:
+    """Attributes plus string key-value pairs, which llvmlite's own sets refuse."""
 
-    def __init__(self, raw):
-        super().__init__()
+    def __init__(self, raw, known=()):
+        super().__init__(known)
         self.raw = list(raw)
 
     def _to_list(self, ret_type):
         return super()._to_list(ret_type) + self.raw
+
+
+class _RawFunctionAttributes(_Raw, ir.values.FunctionAttributes):
+    pass
+
+
+class _RawCallAttributes(_Raw, ir.instructions.CallInstrAttributes):
+    pass
 
 
 def _keep_alive(mod, decls) -> None:
