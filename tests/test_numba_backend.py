@@ -199,7 +199,7 @@ def test_source_is_readable_python():
     x = sd.vector("x", "n")
     fn = sd.function([x], sd.sum(x * x), backend="numba")
     compile(fn.source, "<source>", "exec")
-    assert "def graph(in_x" in fn.source and "d_n = in_x.shape[0]" in fn.source
+    assert "def part(A0, d_0)" in fn.source and "d_n = in_x.shape[0]" in fn.source
 
 
 # ----------------------------------------------------------------- call path
@@ -248,7 +248,25 @@ def test_outputs_are_fresh_arrays():
 def test_compile_error_names_the_op(monkeypatch):
     low = L.LOWERINGS["cosh"]
     # a template whose code Numba cannot type: the error names the operation
-    monkeypatch.setattr(low, "template", lambda em, node, a: ir.Bin("+", ir.Load("undefined_helper", (ir.Const(0),)), a[0]))
+    monkeypatch.setattr(low, "template", lambda em, node, a: ir.Bin("+", ir.Call("reshape", (a[0], ir.Const(2))), a[0]))
     x = sd.vector("x", "n")
     with pytest.raises(CompileError, match="cosh"):
         compile_graph([x], [sd.cosh(x) * 3.0])
+
+
+def test_constant_arrays_with_inf_and_nan():
+    x = sd.vector("x", 3)
+    c = sd.constant(np.array([np.inf, 1.0, np.nan]))
+    fn = sd.function([x], [sd.minimum(x, c), sd.maximum(x, -c)], backend="numba")
+    got = fn(np.array([2.0, 3.0, 0.5]))
+    np.testing.assert_array_equal(got[0], [2.0, 1.0, np.nan])
+    np.testing.assert_array_equal(got[1], [2.0, 3.0, np.nan])
+
+
+def test_a_gathered_value_used_three_times_is_read_once():
+    x, k = sd.vector("x", "n"), sd.vector("k", "m", dtype="int64")
+    t = sd.take(x, k)
+    fn = sd.function([x, k], t * t + sd.sin(t), backend="numba")
+    src = fn.source.split("# ---- call path")[0]
+    assert src.count("_wrap(") == 1
+    np.testing.assert_allclose(fn(np.arange(4.0), np.array([3, 0, -1])), [9 + np.sin(3), 0, 9 + np.sin(3)])

@@ -14,7 +14,7 @@ import pytest
 import symdiff as sd
 from symdiff.backends import loops as ir
 from symdiff.backends.numba import lowering as L
-from symdiff.backends.numba.emitter import PlanEmitter
+from symdiff.backends.numba.emitter import PlanEmitter, plan_checks
 from symdiff.backends.numba.planner import plan_graph
 from symdiff.graph import OPS, Op
 
@@ -22,6 +22,10 @@ pytestmark = [pytest.mark.numba, pytest.mark.usefixtures("isolated_cache_dir")]
 
 
 class _IterateLowering(L.Step):
+    def call_checks(self, node):
+        sym, out = node.kw["body"]
+        return plan_checks(plan_graph([sym], [out]))   # the body's index checks, made by the caller
+
     def emit(self, em, node):
         sym, out = node.kw["body"]
         x = node.inputs[0]
@@ -75,3 +79,23 @@ def test_a_sub_plan_emitted_inside_a_loop(iterate_op):
     got, total = fn(xv)
     np.testing.assert_allclose(got, np.sqrt(2.0), rtol=1e-12)
     np.testing.assert_allclose(total, np.sqrt(2.0) * xv.sum(), rtol=1e-12, atol=1e-12)
+
+
+def test_a_sub_plan_with_accumulators_starts_them_at_every_iteration(iterate_op):
+    x, s = sd.vector("x", "n"), sd.vector("s", "n")
+    y = iterate_op.make(x * 1.0, body=(s, s / sd.sum(s, axis=0) + sd.max(s)), times=3)
+    fn = sd.function([x], y, backend="numba")
+    v = np.array([1.0, 2.0, 4.0])
+    want = v.copy()
+    for _ in range(3):
+        want = want / want.sum() + want.max()
+    np.testing.assert_allclose(fn(v), want, rtol=1e-12)
+
+
+def test_a_sub_plan_s_index_checks_reach_the_caller(iterate_op):
+    x, s = sd.vector("x", "n"), sd.vector("s", "n")
+    y = iterate_op.make(x * 1.0, body=(s, s * s[3]), times=1)
+    fn = sd.function([x], y, backend="numba")
+    np.testing.assert_allclose(fn(np.arange(5.0)), np.arange(5.0) * 3.0)
+    with pytest.raises(IndexError, match="index 3 is out of bounds"):
+        fn(np.arange(2.0))

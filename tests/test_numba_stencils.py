@@ -113,3 +113,48 @@ def test_stencil_on_float32_keeps_its_dtype():
     for a, b in zip(fn(xv), ref(xv)):
         assert a.dtype == b.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-4)
+
+
+# ------------------------------------------------------------ cases an outside review found
+
+def test_concatenations_of_two_sizes_read_back_in_the_other_order():
+    # the split ordered n and m as equal and skipped the range between them
+    x, y = sd.vector("x", "n"), sd.vector("y", "m")
+    f = sd.sum(sd.concatenate([x, y]) * sd.concatenate([y, x]))
+    _check([x, y], [f, sd.grad(f, x)], [((n,), (m,)) for n, m in [(3, 2), (2, 3), (0, 4), (4, 0), (3, 3)]])
+
+
+def test_piece_statements_moved_out_of_their_block_come_before_it():
+    a = sd.vector("a", "n")
+    _check([a], [sd.stack([sd.exp(a), sd.sin(a)])[1], sd.concatenate([sd.exp(a), a * 2.0])[1:]],
+           [((n,),) for n in (1, 3)])
+    A, B, c = sd.matrix("A", ("n", "m")), sd.matrix("B", ("k", "m")), sd.vector("c", "m")
+    _check([A, B, c], [sd.concatenate([A, B * (c * 2.0 + 1.0)], axis=0)], [((2, 3), (4, 3), (3,))])
+
+
+def test_a_piece_read_at_a_constant_index_is_only_evaluated_where_it_exists():
+    a, b = sd.vector("a", "n"), sd.vector("b", 7)
+    y = sd.concatenate([sd.exp(a), b])[5]
+    fn = _check([a, b], [y], [((2,), (7,)), ((7,), (7,))])
+    src = fn.source
+    exp = src.index("v_exp(") if "v_exp(" in src else src.index("np.exp(")
+    assert exp > src.index("if 0 <= 5 < d_0:")  # a[5] is read under its guard only
+
+
+def test_logsumexp_next_to_a_concatenation_keeps_its_running_maximum():
+    x, y = sd.vector("x", 40), sd.vector("y", 3)
+    _check([x, y], [sd.concatenate([x, y]), sd.logsumexp(x), sd.max(x) * sd.sum(y)], [((40,), (3,))])
+
+
+def test_row_sums_over_fewer_rows_than_the_nest_store_only_their_rows():
+    X = sd.matrix("X", ("n", "m"))
+    _check([X], [sd.sin(X), sd.sum(sd.exp(X[1:, :]), axis=1), sd.max(X[:-1, :], axis=1)],
+           [((4, 3),), ((2, 5),), ((1, 2),)])
+
+
+def test_deeply_nested_concatenations_compile():
+    x = sd.vector("x", 2)
+    y = x
+    for k in range(120):
+        y = sd.concatenate([y[1:], sd.sin(y[:1]) + float(k)])
+    _check([x], [y, sd.grad(sd.sum(y * y), x)], [((2,),)])

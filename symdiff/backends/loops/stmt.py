@@ -79,11 +79,23 @@ class Buffer:
 
 @dataclass(eq=False)
 class Kernel:
-    """One compiled function: ``inputs`` (variable, node), caller buffers, body, scalar returns."""
+    """The code of one graph: inputs, caller buffers, blocks of statements, the 0-d outputs.
 
-    inputs: list
+    ``blocks`` are consecutive pieces (one per plan step) that may be compiled
+    as separate parts; ``types`` gives ``(dtype name, ndim)`` of every array
+    and scalar variable that blocks share; ``dims`` the symbolic size names
+    the code reads (the caller passes them).
+    """
+
+    inputs: list             # (variable, input node)
     buffers: list
     constants: list          # (name, array) module-level arrays
-    body: list
+    blocks: list
     returns: list            # expressions of the 0-d outputs
-    bound_dims: list         # (dim name, input variable, axis) read at the top
+    dims: list
+    types: dict
+    offsets: dict = field(default_factory=dict)   # offset variable -> its value (a dimension)
+
+    @property
+    def body(self) -> list:
+        return [s for b in self.blocks for s in b]

@@ -17,6 +17,7 @@ a Numba cache entry that fails to load is deleted and recompiled.
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import importlib.util
@@ -34,6 +35,7 @@ _MEMO: dict[str, object] = {}
 
 
 def cache_dir() -> str:
+    """``$SYMDIFF_CACHE_DIR``, or the user's cache folder (``$XDG_CACHE_HOME/symdiff``, ``~/.cache/symdiff``)."""
     d = os.environ.get("SYMDIFF_CACHE_DIR")
     if not d:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -42,17 +44,30 @@ def cache_dir() -> str:
 
 
 def versions() -> str:
+    """What the generated code depends on besides its own text: written into every module (and its key)."""
     from ... import __version__
     from .vecmath import signature
 
     # which functions are vector-mapped is part of the key: code calling libmvec's
     # _ZGV* symbols must never be loaded where they are not registered
-    return (f"symdiff={__version__} codegen={CODEGEN_VERSION} numba={numba.__version__} "
-            f"numpy={np.__version__} python={sys.version.split()[0]} "
+    return (f"symdiff={__version__} codegen={CODEGEN_VERSION} helpers={_helpers_digest()} "
+            f"numba={numba.__version__} numpy={np.__version__} python={sys.version.split()[0]} "
             f"vector math={signature()}")
 
 
+@functools.lru_cache(maxsize=1)
+def _helpers_digest() -> str:
+    """A digest of the helper modules compiled into the generated code (runtime, vecmath)."""
+    h = hashlib.sha256()
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in ("runtime.py", "vecmath.py"):
+        with open(os.path.join(here, name), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:12]
+
+
 def graph_key(source: str, constants) -> str:
+    """The cache key of a generated module: its text, its constant arrays and ``versions()``."""
     h = hashlib.sha256()
     h.update(versions().encode())
     h.update(source.encode())

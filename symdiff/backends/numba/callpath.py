@@ -37,12 +37,16 @@ class _Slow(Exception):
     """An argument the fast checks do not accept: take the generic path."""
 
 
-def caller_source(kernel: ir.Kernel, specs: list, checks: list, single: bool) -> tuple[str, dict]:
-    """The source of ``call(*args)`` and the namespace it runs in (``_jit`` is set by the caller)."""
+def caller_source(kernel: ir.Kernel, parts: list, specs: list, checks: list, single: bool) -> tuple[str, dict]:
+    """The source of ``call(*args)`` and the namespace it runs in (the caller sets ``_p0``, ``_p1`` ...).
+
+    Local variables carry the kernel's names (inputs, buffers, ``d_<size>``, scalars
+    returned by parts), so each part is called with its arguments by name.
+    """
     p = NumbaPrinter()
     inputs = [x for _, x in kernel.inputs]
     n = len(inputs)
-    names = [f"a{k}" for k in range(n)]
+    names = [v for v, _ in kernel.inputs]
     ns = {"_nd": np.ndarray, "_arr": np.array, "_empty": np.empty, "_TypeError": TypeError,
           "_Slow": _Slow, "np": np}
     src = ["def call(*args, _again=False):", "    try:"]
@@ -116,20 +120,28 @@ def caller_source(kernel: ir.Kernel, specs: list, checks: list, single: bool) ->
         src += ["    except IndexError:", f"        _k = {key}"]
         src += [f"        {b.name} = _empty({_shape(p, b.dims)}, _T_{b.dtype.name})" for b in temps]
         done.append(f"    _pool_push((_k, {tup}))")
-    call_args = ", ".join(names + [b.name for b in kernel.buffers])
-    src += ["    try:", f"        r = _jit({call_args})",
-            "    except _TypeError:  # non-contiguous or read-only arrays",
+    for var, at in kernel.offsets.items():  # where each temporary sits in its arena
+        src.append(f"    {var} = {p.expr(ir.dim_expr(at))}")
+    src.append("    try:")
+    for k, part in enumerate(parts):
+        call = f"_p{k}({', '.join(part.args)})"
+        if part.returns:
+            src.append(f"        {', '.join(part.returns)}, = {call}")
+        else:
+            src.append(f"        {call}")
+    src += ["    except _TypeError:  # non-contiguous or read-only arrays",
             "        if _again:", "            raise",
             "        return call(*_prepare(args), _again=True)"]
     src += done
     outs = []
     for j, spec in enumerate(specs):
         if spec[0] == "scalar":
+            value = p.expr(kernel.returns[spec[1]])
             if spec[2].name in ("float64", "int64", "bool"):  # np.array of the kernel's Python scalar has that dtype
-                outs.append(f"_arr(r[{spec[1]}])")
+                outs.append(f"_arr({value})")
             else:
                 ns[f"_O{j}"] = spec[2]
-                outs.append(f"_arr(r[{spec[1]}], _O{j})")
+                outs.append(f"_arr({value}, _O{j})")
         else:
             outs.append(spec[1])
     src.append(f"    return {outs[0] if single and outs else '(' + ''.join(o + ', ' for o in outs) + ')'}")

@@ -37,6 +37,7 @@ from typing import Callable
 import numpy as np
 
 from ... import dtypes as dt
+from ...dims import shape_str
 from ...graph import OPS, Node
 from .. import loops as ir
 
@@ -87,6 +88,7 @@ def missing_lowerings() -> list[str]:
 
 
 def lowering_of(node: Node) -> Lowering:
+    """The lowering entry of ``node``'s operation (NotImplementedError naming it when there is none)."""
     low = LOWERINGS.get(node.op.name)
     if low is None:
         raise NotImplementedError(f"the numba backend has no lowering for operation {node.op.name!r}")
@@ -101,6 +103,10 @@ class Array(Lowering):
     kind = "array"
     cost = 0
 
+    def value(self, node: Node):
+        """The array of a constant (a module-level variable of the generated code); None for an input."""
+        return None
+
 
 class Source(Lowering):
     """No inputs: the value at an index comes from the params (fill, eye, size_of)."""
@@ -109,6 +115,7 @@ class Source(Lowering):
     cost = 0
 
     def expr(self, em, node: Node, index: tuple) -> ir.Expr:
+        """The value at ``index`` (a tuple of loop-IR expressions, one per axis of the node)."""
         raise NotImplementedError
 
 
@@ -123,9 +130,11 @@ class Inline(Lowering):
     kind = "inline"
 
     def inputs_at(self, node: Node, index: tuple) -> list:
+        """``[(input node, index or None), ...]``: where each input is read for the node at ``index``."""
         raise NotImplementedError
 
     def expr(self, em, node: Node, index: tuple, args: list) -> ir.Expr:
+        """The value at ``index`` from the inputs' values ``args`` (in the order of ``inputs_at``)."""
         raise NotImplementedError
 
 
@@ -145,6 +154,7 @@ class Piecewise(Lowering):
     kind = "piecewise"
 
     def pieces(self, node: Node, index: tuple) -> list[Piece]:
+        """The pieces of the value at ``index``, tried in order (each input at its shifted index)."""
         raise NotImplementedError
 
 
@@ -159,18 +169,27 @@ class Reduction(Lowering):
     kind = "reduction"
 
     def inputs_at(self, node: Node, index: tuple) -> list:
+        """The reduced input, read at each index of its own loop nest."""
         return [(node.inputs[0], index)]
 
+    def reduced_axes(self, node: Node) -> tuple[tuple, bool]:
+        """``(axes, keepdims)``."""
+        return node.kw["axes"], node.kw["keepdims"]
+
     def acc_dtype(self, node: Node) -> np.dtype:
+        """The dtype accumulated in (float64 for float32 sums: NumPy's pairwise sums are about that accurate)."""
         return dt.FLOAT64 if node.dtype == dt.FLOAT32 else node.dtype
 
     def accumulators(self, dtype) -> list:
+        """The initial values of the accumulator variables."""
         raise NotImplementedError
 
     def update(self, accs: list, value: ir.Expr, dtype) -> list:
+        """Statements combining one input value into the accumulators (assignable expressions)."""
         raise NotImplementedError
 
     def finish(self, accs: list, dtype) -> ir.Expr:
+        """The result from the final accumulators."""
         return accs[0]
 
 
@@ -197,14 +216,11 @@ class Step(Lowering):
         return list(node.inputs)
 
     def emit(self, em, node: Node) -> None:
+        """Emit the step's statements through ``em`` (``out``, ``buffer``, ``var_of``, ``bind`` ...)."""
         raise NotImplementedError
 
 
 # ------------------------------------------------------------------ shared helpers
-
-def literal(value, dtype) -> ir.Const:
-    return ir.const(value, dtype)
-
 
 def identity_value(value, dtype):
     """``value`` for dtype: -inf/inf become the int64 extremes or False/True."""
@@ -218,11 +234,12 @@ def identity_value(value, dtype):
     return value
 
 
-def reduced(node: Node) -> tuple[tuple, bool]:
-    """``(axes, keepdims)`` of a reduction node."""
-    return node.kw["axes"], node.kw["keepdims"]
+def label(n: Node) -> str:
+    """One line naming a node: its operation's label, shape and dtype (the comment on generated code)."""
+    text = f"{n.op.label(n)} {shape_str(n.shape)} {n.dtype}"
+    return " ".join(text.split())
 
 
 __all__ = ["LOWERINGS", "KINDS", "Lowering", "Array", "Source", "Inline", "Piece", "Piecewise",
            "Reduction", "Scatter", "Step", "Check", "register", "missing_lowerings", "lowering_of",
-           "literal", "identity_value", "reduced"]
+           "identity_value", "label"]

@@ -16,24 +16,20 @@ the common range runs with the guards resolved.
 from __future__ import annotations
 
 from ...graph import Node
-from ...dims import shape_str
 from .. import loops as ir
-from .lowering import lowering_of
+from .lowering import label, lowering_of
 from .planner import Nest, loop_shape, root_index
 from .split import render_nest
-
-
-def label(n: Node) -> str:
-    text = f"{n.op.label(n)} {shape_str(n.shape)} {n.dtype}"
-    return " ".join(text.split())  # one line, whatever the label holds
 
 
 class Scope:
     """Where statements go: the nest's levels (root scope) or the body of an ``If`` block."""
 
-    def __init__(self, parent: "Scope | None", guard_axes: frozenset = frozenset(), levels: int = 0):
+    def __init__(self, parent: "Scope | None", guard_axes: frozenset = frozenset(), levels: int = 0,
+                 sealed: bool = False):
         self.parent = parent
         self.guard_axes = guard_axes
+        self.sealed = sealed or (parent is not None and parent.sealed)   # nothing may leave it
         self.body: list = []
         self.pre = [[] for _ in range(levels + 1)] if parent is None else None
         self.post = [[] for _ in range(levels + 1)] if parent is None else None
@@ -42,7 +38,7 @@ class Scope:
         """The outermost enclosing scope a statement over ``axes`` may go to (it must stay under
         every guard on those axes)."""
         s = self
-        while s.parent is not None and not (s.guard_axes & axes):
+        while s.parent is not None and not s.sealed and not (s.guard_axes & axes):
             s = s.parent
         return s
 
@@ -138,7 +134,9 @@ class NestEmitter:
             expr = low.expr(self, n, index, args)
         finally:
             self._here = saved
-        if isinstance(expr, (ir.Var, ir.Const, ir.Load)):  # a remap or a read: no statement of its own
+        cheap = isinstance(expr, (ir.Var, ir.Const)) or (
+            isinstance(expr, ir.Load) and not any(isinstance(e, ir.Call) for x in expr.index for e in ir.walk(x)))
+        if cheap:  # a remap or a plain read: no statement of its own
             self.cse[(id(n), index)] = (expr, scope)
             return
         v = ir.Var(self.pe.fresh())
@@ -146,12 +144,20 @@ class NestEmitter:
         self.cse[(id(n), index)] = (v, scope)
 
     def _piecewise(self, n: Node, index: tuple, scope: Scope, level: int) -> ir.Var:
-        """``v = piece value`` under each piece's guards (an if/elif chain), else zero."""
+        """``v = piece value`` under each piece's guards (an if/elif chain), else zero.
+
+        The chain goes into ``scope`` only once every piece is expanded, after
+        the statements the pieces moved out of their blocks. A statement may
+        leave a block only when it does not depend on the loop axes the block's
+        conditions test; a condition on no loop axis at all (a constant index)
+        keeps every statement inside.
+        """
         v = ir.Var(self.pe.fresh("p"))
-        outer, into = scope, None   # ``into``: the else branch the next test goes to
+        outer, into, first = scope, None, None
         for piece in lowering_of(n).pieces(n, index):
-            gaxes = outer.guard_axes | frozenset(ax for c in piece.conds for ax in ir.loop_axes(c))
-            block = Scope(outer, gaxes)
+            tested = [ir.loop_axes(c) for c in piece.conds]
+            gaxes = outer.guard_axes | frozenset().union(*tested)
+            block = Scope(outer, gaxes, sealed=any(not t for t in tested))
             saved, self.scope = self.scope, block
             try:
                 val = piece.convert(self.expand(piece.input, piece.index))
@@ -159,18 +165,19 @@ class NestEmitter:
                 self.scope = saved
             block.body.append(ir.Assign(v, val, note=label(n)))
             test = ir.If(_conjunction(piece.conds), block.body, [])
-            if into is None:
-                scope.add(test, level)
+            if first is None:
+                first = test
             else:
                 into.append(test)
             into = test.orelse
-            outer = Scope(outer, gaxes)   # the else branch: under the same axes
+            outer = Scope(outer, gaxes, sealed=block.sealed)   # the else branch: under the same tests
             outer.body = into
         zero = ir.Assign(v, ir.const(0, n.dtype))
-        if into is None:
+        if first is None:
             scope.add(zero, level)
         else:
             into.append(zero)
+            scope.add(first, level)
         return v
 
     # -- roots ---------------------------------------------------------------------------------
@@ -230,7 +237,7 @@ class NestEmitter:
         pe = self.pe
         low = lowering_of(n)
         x = n.inputs[0]
-        axes, keepdims = n.kw["axes"], n.kw["keepdims"]
+        axes, keepdims = low.reduced_axes(n)
         xindex = root_index(x.shape)
         accdt = low.acc_dtype(n)
         red = {next(iter(ir.loop_axes(e))) for k, e in enumerate(xindex) if k in axes and ir.loop_axes(e)}
@@ -254,7 +261,9 @@ class NestEmitter:
                 self.root_scope.post[L].append(ir.Assign(ir.Var(res), final))
             else:
                 res = pe.buffer(n.shape, n.dtype, note=f": {label(n)}")
-                self.root_scope.post[L].append(ir.Assign(ir.Load(res, out_index), final))
+                store = ir.Assign(ir.Load(res, out_index), final)
+                outer = [g for g in self._root_guards(n) if g.entry.axis < L]  # kept axes the root does not span
+                self.root_scope.post[L].append(ir.If(_conjunction(outer), [store], []) if outer else store)
             pe.bind(n, res)
             return
         # kept axes inside reduced ones: accumulate into arrays, finish in a loop of their own

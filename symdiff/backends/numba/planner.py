@@ -35,8 +35,15 @@ from .lowering import lowering_of
 
 #: a virtual subexpression at least this costly is materialised rather than recomputed
 RECOMPUTE_LIMIT = 8
+#: piecewise values nested deeper than this (through virtual nodes) are stored: each level is a
+#: block of generated code inside the one above
+PIECEWISE_DEPTH = 8
 #: roots whose domains differ by at most this much per axis share a loop nest
 MERGE_SLACK = 16
+#: statements (distinct virtual values and roots) one loop nest may hold: a larger nest is cut, and a
+#: virtual expression larger than this is stored, so that each compiled part stays small (Numba's
+#: compile time grows faster than linearly with a function's size)
+NEST_BUDGET = 300
 
 ACCUMULATING = ("reduction", "scatter")
 
@@ -98,6 +105,7 @@ class Nest:
 
     domain: tuple
     roots: list = field(default_factory=list)
+    values: set = field(default_factory=set)   # (id, index) of the virtual values it computes
 
 
 @dataclass
@@ -124,11 +132,8 @@ def root_domain(n: Node, kinds) -> tuple:
     return domain_of(loop_shape(n, kinds[id(n)]))
 
 
-def _is_external(n: Node, kinds) -> bool:
-    return kinds[id(n)] == "array"
-
-
 def plan_graph(inputs, outputs) -> Plan:
+    """Which nodes get a variable, and the steps (loop nests and step calls) that compute them, in order."""
     order = toposort(outputs)
     known = {id(x) for x in inputs}
     for n in order:
@@ -155,11 +160,63 @@ def plan_graph(inputs, outputs) -> Plan:
         if not extra:
             break
         mat |= extra
+    steps = _cut_large_nests(order, kinds, mat, steps)
     return Plan(list(inputs), list(outputs), order, kinds, mat, steps)
 
 
+def _cut_large_nests(order, kinds, mat, steps) -> list:
+    """Nests of more than ``NEST_BUDGET`` statements cut into consecutive pieces of bounded size.
+
+    The nest's values and roots are taken in topological order and dealt into
+    pieces as they come; a virtual value used by a later piece is stored by
+    the piece that computes it (once, never recomputed), and becomes a root
+    there, or of a nest of its own just after it when its domain differs too
+    much from the nest's. ``mat`` gains those values.
+    """
+    out = []
+    position = {id(n): k for k, n in enumerate(order)}
+    for st in steps:
+        if not isinstance(st, Nest) or len(st.values) + len(st.roots) <= NEST_BUDGET:
+            out.append(st)
+            continue
+        weight: dict[int, int] = {}
+        for nid, _ in st.values:
+            weight[nid] = weight.get(nid, 0) + 1
+        for r in st.roots:
+            weight[id(r)] = weight.get(id(r), 0) + 2
+        members = sorted(weight, key=position.__getitem__)
+        piece: dict[int, int] = {}
+        k, size = 0, 0
+        for nid in members:
+            if size and size + weight[nid] > NEST_BUDGET:
+                k, size = k + 1, 0
+            piece[nid] = k
+            size += weight[nid]
+        roots = {id(r) for r in st.roots}
+        stored = set()
+        for nid in members:
+            for x in order[position[nid]].inputs:
+                if id(x) in piece and id(x) not in roots and piece[id(x)] < piece[nid]:
+                    stored.add(id(x))
+        mat |= stored
+        pieces = [Nest(st.domain) for _ in range(k + 1)]
+        after = [[] for _ in range(k + 1)]
+        for nid in members:
+            if nid in roots or nid in stored:
+                n = order[position[nid]]
+                if nid in stored and merged_domain(st.domain, root_domain(n, kinds)) is None:
+                    after[piece[nid]].append(Nest(root_domain(n, kinds), [n]))
+                else:
+                    pieces[piece[nid]].roots.append(n)
+        for p, extra in zip(pieces, after):
+            if p.roots:
+                out.append(p)
+            out += extra
+    return out
+
+
 def _to_store(order, kinds, mat, uses) -> set:
-    """Virtual nodes worth an array: costly and evaluated at several places.
+    """Virtual nodes worth an array: costly and evaluated at several places, or nested too deep.
 
     One pass in topological order, so a node whose costly input is stored in
     this pass sees its own cost drop (``exp(x)`` is stored, ``exp(x) - y``
@@ -167,16 +224,23 @@ def _to_store(order, kinds, mat, uses) -> set:
     which keeps the numbers small on graphs that share subexpressions heavily.
     """
     cost: dict[int, int] = {}
+    depth: dict[int, int] = {}   # piecewise values nested in this one's expression
     extra: set[int] = set()
     for n in order:
         k = kinds[id(n)]
         c = 0 if k in ("array", "source") else lowering_of(n).cost
+        d = 0
         if k in ("inline", "piecewise"):
-            c += sum(cost[id(x)] for x in n.inputs if id(x) not in mat and id(x) not in extra)
+            virtual = [x for x in n.inputs if id(x) not in mat and id(x) not in extra]
+            c += sum(cost[id(x)] for x in virtual)
+            d = max((depth[id(x)] for x in virtual), default=0) + (k == "piecewise")
         cost[id(n)] = c = min(c, RECOMPUTE_LIMIT)
+        depth[id(n)] = d
         places = uses.get(id(n))
-        if places and c >= RECOMPUTE_LIMIT and (len(places) > 1 or any(redundant(a) for _, a in places)):
+        if places and (d > PIECEWISE_DEPTH or
+                       c >= RECOMPUTE_LIMIT and (len(places) > 1 or any(redundant(a) for _, a in places))):
             extra.add(id(n))
+            depth[id(n)] = 0
     return extra
 
 
@@ -228,7 +292,7 @@ def _assign(order, kinds, mat):
     for n in order:
         if id(n) not in mat:
             continue
-        if _is_external(n, kinds):
+        if kinds[id(n)] == "array":
             produced[id(n)] = -1
             continue
         if kinds[id(n)] == "step":
@@ -255,6 +319,7 @@ def _assign(order, kinds, mat):
             steps.append(Nest(dom))
             target = len(steps) - 1
         steps[target].roots.append(n)
+        steps[target].values |= {(id(v), index) for v, index in vuses}
         produced[id(n)] = target
         for v, index in vuses:
             uses.setdefault(id(v), set()).add((target, index))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+import zlib
 
 from ...dims import check_dim, dim_sub
 from .. import loops as ir
@@ -101,11 +102,15 @@ class _NamePrinter(ir.ExprPrinter):
 
 @functools.lru_cache(maxsize=4096)
 def _generic(text) -> int:
-    """The value of a bound for large, distinct sizes (the order the code is laid out for)."""
+    """The value of a bound for large sizes, each name its own (the order the code is laid out for).
+
+    Only the layout depends on it: the generated code checks the order at run
+    time and falls back to the general body when it does not hold.
+    """
     if isinstance(text, int):
         return text
-    names = sorted(set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)))
-    env = {name: 1_000_003 + 7_919 * k for k, name in enumerate(names)}
+    env = {name: 1_000_003 + 7_919 * (zlib.crc32(name.encode()) % 10_007)
+           for name in set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))}
     return int(eval(text, {"__builtins__": {}}, env))
 
 
@@ -148,7 +153,7 @@ def _split_loop(axis: int, size, body: list, pe) -> list:
         out.append(ir.Assign(ok, ir.Call("all_le", tuple(points[t] for t in cuts))))
     long_segments, short_segments = [], []
     for a, b in zip(cuts, cuts[1:]):
-        if _generic(a) < 0 or _generic(b) > top or _generic(a) == _generic(b):
+        if _generic(a) < 0 or _generic(b) > top:
             continue  # outside the loop (guards lie within it; the order check covers the rest)
         length = _length(a, b)
         (long_segments if length is None or length >= LONG else short_segments).append((a, b))
@@ -157,7 +162,7 @@ def _split_loop(axis: int, size, body: list, pe) -> list:
     for a, b in long_segments:
         lo, hi = points[a], points[b]
         truth = {g: _truth(iv, a, b) for g, iv in guards.items()}
-        copy = share_common(specialise(body, truth))
+        copy = ir.share_common(specialise(body, truth))
         if ok is not None:
             lo, hi = ir.Select(ok, lo, ir.Const(0)), ir.Select(ok, hi, ir.Const(0))
         out.append(ir.Comment(f"range [{lo}, {hi}) of axis {axis}: guards resolved"))
@@ -227,59 +232,3 @@ def _resolve(cond: ir.Expr, truth: dict) -> ir.Expr:
             return a
         return ir.Bin("and", a, b)
     return cond
-
-
-# ------------------------------------------------------------------ common subexpressions
-
-def share_common(stmts: list) -> list:
-    """Reuse the first of equal assignments in a specialised body.
-
-    Guarded pieces were emitted in blocks of their own, so once the guards are
-    resolved the same value (``x[i]**2`` for the value and for the gradient)
-    may be computed twice; LLVM would merge the arithmetic but must reload
-    arrays after each store. Only variables assigned once are merged, and
-    never expressions reading an array that the body writes.
-    """
-    assigned: dict = {}
-    written: set = set()
-    stack = list(stmts)
-    while stack:
-        s = stack.pop()
-        if isinstance(s, ir.Assign):
-            if isinstance(s.target, ir.Var):
-                assigned[s.target] = assigned.get(s.target, 0) + 1
-            else:
-                written.add(s.target.array)
-        elif isinstance(s, ir.Eval):
-            written.update(e.name for e in ir.walk(s.expr) if isinstance(e, ir.Var))
-        elif isinstance(s, (ir.For, ir.If)):
-            stack.extend(s.body)
-            stack.extend(getattr(s, "orelse", []))
-    return _share(stmts, {}, {}, assigned, written)
-
-
-def _share(stmts, seen: dict, rename: dict, assigned: dict, written: set) -> list:
-    out = []
-    for s in stmts:
-        if isinstance(s, ir.Assign):
-            value = ir.substitute(s.value, rename) if rename else s.value
-            target = ir.substitute(s.target, rename) if rename and isinstance(s.target, ir.Load) else s.target
-            single = isinstance(target, ir.Var) and s.op is None and assigned.get(target) == 1
-            if single and not any(isinstance(e, ir.Load) and e.array in written for e in ir.walk(value)):
-                prev = seen.get(value)
-                if prev is not None:
-                    rename[target] = prev
-                    continue
-                seen[value] = target
-            out.append(ir.Assign(target, value, s.op, s.note))
-        elif isinstance(s, ir.For):
-            out.append(ir.For(s.var, s.start, s.stop, _share(s.body, dict(seen), dict(rename), assigned, written)))
-        elif isinstance(s, ir.If):
-            cond = ir.substitute(s.cond, rename) if rename else s.cond
-            out.append(ir.If(cond, _share(s.body, dict(seen), dict(rename), assigned, written),
-                             _share(s.orelse, dict(seen), dict(rename), assigned, written)))
-        elif isinstance(s, ir.Eval):
-            out.append(ir.Eval(ir.substitute(s.expr, rename) if rename else s.expr, s.note))
-        else:
-            out.append(s)
-    return out

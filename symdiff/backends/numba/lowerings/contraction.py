@@ -14,7 +14,7 @@ from .... import dtypes as dt
 from ....dims import dims_product
 from ....ops.linalg import parse_spec
 from ... import loops as ir
-from ..lowering import LOWERINGS, Step, literal, register
+from ..lowering import Step, lowering_of, register
 
 
 def _operands(node, materialized):
@@ -23,7 +23,7 @@ def _operands(node, materialized):
     out = []
     for x, sub in zip(node.inputs, subs):
         while id(x) not in materialized:
-            axes = getattr(LOWERINGS[x.op.name], "permutation", lambda n: None)(x)
+            axes = getattr(lowering_of(x), "permutation", lambda n: None)(x)
             if axes is None:
                 break
             letters = [""] * len(axes)
@@ -144,7 +144,7 @@ def _loops(em, n, ops, so):
             term = ir.Bin("&", term, f)
         update = ir.Assign(acc, ir.Bin("|", acc, term))
     else:
-        term = factors[0] if factors else literal(1, n.dtype)
+        term = factors[0] if factors else ir.const(1, n.dtype)
         for f in factors[1:]:
             term = ir.Bin("*", term, f)
         update = ir.Assign(acc, term, "+")
@@ -157,7 +157,7 @@ def _loops(em, n, ops, so):
         out = em.fresh("v")
         store = ir.Assign(ir.Var(out), acc)
     em.bind(n, out)
-    body = [ir.Assign(acc, literal(0, n.dtype))] + inner + [store]
+    body = [ir.Assign(acc, ir.const(0, n.dtype))] + inner + [store]
     nest = ir.loop_nest([idx[c] for c in so], [size[c] for c in so], body)
     for s in (nest if isinstance(nest, list) else [nest]):
         em.out(s)

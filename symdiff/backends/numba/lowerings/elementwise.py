@@ -12,7 +12,7 @@ import numpy as np
 
 from .... import dtypes as dt
 from ... import loops as ir
-from ..lowering import Inline, literal, register
+from ..lowering import Inline, register
 
 
 def bcast_index(in_shape, out_ndim: int, index: tuple) -> tuple:
@@ -111,7 +111,7 @@ def _divide(em, node, a):
 
 @elementwise("reciprocal", cost=2)
 def _reciprocal(em, node, a):
-    return ir.Bin("/", literal(1, node.dtype), a[0])
+    return ir.Bin("/", ir.const(1, node.dtype), a[0])
 
 
 def _const_scalar(node):
@@ -203,7 +203,7 @@ elementwise("logical_not", compute=_boolean)(lambda em, node, a: ir.Un("not", a[
 
 @elementwise("sigmoid", cost=12)
 def _sigmoid(em, node, a):
-    one, zero = literal(1, node.dtype), literal(0, node.dtype)
+    one, zero = ir.const(1, node.dtype), ir.const(0, node.dtype)
     e = em.let(ir.Call("exp", (ir.Un("-", ir.Call("abs", (a[0],), node.dtype.name)),), node.dtype.name))
     return ir.Select(ir.cmp(">=", a[0], zero), ir.Bin("/", one, ir.Bin("+", one, e)),
                      ir.Bin("/", e, ir.Bin("+", one, e)))
@@ -211,7 +211,7 @@ def _sigmoid(em, node, a):
 
 @elementwise("softplus", cost=20)
 def _softplus(em, node, a):
-    zero = literal(0, node.dtype)
+    zero = ir.const(0, node.dtype)
     d = node.dtype.name
     x = a[0]
     return ir.Bin("+", ir.Select(ir.cmp(">", x, zero), x, zero),
@@ -220,5 +220,5 @@ def _softplus(em, node, a):
 
 @elementwise("relu")
 def _relu(em, node, a):
-    zero = literal(0, node.dtype)
+    zero = ir.const(0, node.dtype)
     return ir.Select(ir.cmp(">", a[0], zero), a[0], zero)

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from ...loops import Assign, Call, Const, Guard, Var, binop, cast, cmp, dim_expr, shape_exprs
-from ..lowering import Check, Inline, Piece, Piecewise, register
+from ..lowering import Check, Inline, Piece, Piecewise, Step, register
 from .elementwise import bcast_index
 
 ZERO = Const(0)
@@ -98,7 +98,7 @@ class _GetItem(Remap):
         return index_checks(node.kw["index"], node.inputs[0].shape)
 
 
-class _Reshape(Remap):
+class _Reshape(Remap, Step):
     """A remap when only unit axes change; otherwise a step that takes a view."""
 
     def kind_of(self, node):
@@ -116,9 +116,6 @@ class _Reshape(Remap):
         return tuple(out)
 
     # as a step
-    def step_inputs(self, node, materialized):
-        return [node.inputs[0]]
-
     def emit(self, em, node):
         view = em.fresh("v")
         em.out(_assign_view(view, em.var_of(node.inputs[0]), node.shape))

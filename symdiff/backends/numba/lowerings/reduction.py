@@ -12,7 +12,7 @@ import numpy as np
 
 from .... import dtypes as dt
 from ... import loops as ir
-from ..lowering import Reduction, identity_value, literal, register
+from ..lowering import Reduction, identity_value, register
 from .elementwise import choose
 
 
@@ -28,7 +28,7 @@ class Simple(Reduction):
         return super().acc_dtype(node) if self.widen else node.dtype
 
     def accumulators(self, dtype):
-        return [literal(identity_value(self.identity, dtype), dtype)]
+        return [ir.const(identity_value(self.identity, dtype), dtype)]
 
     def update(self, accs, value, dtype):
         return [ir.Assign(accs[0], self.combine(accs[0], value, np.dtype(dtype)))]
@@ -61,11 +61,11 @@ class _LogSumExp(Reduction):
     cost = 8
 
     def accumulators(self, dtype):
-        return [literal(-np.inf, dtype), literal(0, dtype)]
+        return [ir.const(-np.inf, dtype), ir.const(0, dtype)]
 
     def update(self, accs, value, dtype):
         m, s = accs
-        one = literal(1, dtype)
+        one = ir.const(1, dtype)
         d = np.dtype(dtype).name
         exp = lambda e: ir.Call("exp", (e,), d)  # noqa: E731
         return [ir.If(ir.cmp(">", value, m),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .... import dtypes as dt
-from ...loops import Const, Select, binop, cast, cmp, dim_expr
-from ..lowering import Array, Source, literal, register
+from ...loops import Const, Select, binop, cast, cmp, const, dim_expr
+from ..lowering import Array, Source, register
 
 
 class _Constant(Array):
@@ -13,13 +13,16 @@ class _Constant(Array):
     def kind_of(self, node):
         return "array" if node.ndim else "source"
 
+    def value(self, node):
+        return node.kw["value"].array
+
     def expr(self, em, node, index):
-        return literal(node.kw["value"].array.item(), node.dtype)
+        return const(node.kw["value"].array.item(), node.dtype)
 
 
 class _Fill(Source):
     def expr(self, em, node, index):
-        return literal(node.kw["value"], node.dtype)
+        return const(node.kw["value"], node.dtype)
 
 
 class _SizeOf(Source):
@@ -30,7 +33,7 @@ class _SizeOf(Source):
 class _Eye(Source):
     def expr(self, em, node, index):
         diagonal = cmp("==", binop("-", index[1], index[0]), Const(node.kw["k"]))
-        return Select(diagonal, literal(1, node.dtype), literal(0, node.dtype))
+        return Select(diagonal, const(1, node.dtype), const(0, node.dtype))
 
 
 register("input", Array())

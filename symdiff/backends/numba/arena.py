@@ -1,0 +1,119 @@
+"""Temporaries in arenas: one caller-allocated array per dtype holds every temporary buffer.
+
+A kernel writes its outputs into fresh arrays and everything else (stored
+intermediate values, accumulators, operands copied for BLAS) into
+temporaries. Packed into one flat array per dtype, at offsets the call path
+computes from the symbolic sizes, the temporaries cost one allocation (and
+one entry in the free list) instead of one each, and a compiled part takes
+the arena and a few integer offsets instead of one array argument per
+temporary: Numba's compile time grows with the number of array arguments,
+and a long unrolled computation stores hundreds of small values.
+
+``x[i, j]`` of a temporary ``x`` of shape ``(m, n)`` becomes
+``arena[o_x + i * n + j]``; a whole-array use (a BLAS operand, a reshape)
+becomes the view ``arena[o_x:o_x + m * n].reshape((m, n))``.
+"""
+
+from __future__ import annotations
+
+from ...dims import dim_add, dims_product
+from .. import loops as ir
+
+
+def _flat(index: tuple, dims: tuple) -> ir.Expr:
+    out = ir.Const(0)
+    for e, d in zip(index, dims):
+        out = ir.binop("+", ir.binop("*", out, ir.dim_expr(d)), e)
+    return out
+
+
+def pack(kernel: ir.Kernel, outputs: set, groups: dict) -> ir.Kernel:
+    """``kernel`` with its non-output buffers moved into one arena per dtype.
+
+    Buffers made by the same block with the same dtype and shape form a
+    *group*: one offset variable for the group (``o_b12``, passed to the
+    parts that touch it) and constant slots after it, so a part that stores
+    a hundred values takes one offset, and alike parts stay alike.
+    """
+    temps = [b for b in kernel.buffers if b.name not in outputs]
+    if not temps:
+        kernel.offsets = {}
+        return kernel
+    arenas: dict[str, ir.Buffer] = {}
+    ends: dict[str, object] = {}
+    slot: dict[str, tuple] = {}     # buffer -> (arena name, offset expression, dims)
+    offsets: dict[str, object] = {}
+    bases: dict[tuple, list] = {}   # group -> [offset variable, next slot]
+    for b in temps:
+        dt = b.dtype.name
+        size = dims_product(b.dims)
+        key = (groups.get(b.name, b.name), dt, b.dims)
+        if key not in bases:
+            var = f"o_{b.name}"
+            offsets[var] = ends.get(dt, 0)
+            kernel.types[var] = ("int64", 0)
+            bases[key] = [var, 0]
+        var, j = bases[key]
+        bases[key][1] += 1
+        slot[b.name] = (f"arena_{dt}", ir.binop("+", ir.Var(var), ir.binop("*", j, ir.dim_expr(size))), b.dims)
+        ends[dt] = dim_add(ends.get(dt, 0), size)
+    for dt, end in ends.items():
+        a = ir.Buffer(f"arena_{dt}", (end,), next(b.dtype for b in temps if b.dtype.name == dt), None,
+                      " (temporaries)")
+        arenas[dt] = a
+        kernel.types[a.name] = (dt, 1)
+
+    def expr(e: ir.Expr) -> ir.Expr:
+        if isinstance(e, ir.Load) and e.array in slot:
+            arena, at, dims = slot[e.array]
+            index = tuple(expr(x) for x in e.index)
+            return ir.Load(arena, (ir.binop("+", at, _flat(index, dims)),))
+        if isinstance(e, ir.Var) and e.name in slot:
+            arena, at, dims = slot[e.name]
+            size = ir.dim_expr(dims_product(dims))
+            view = ir.Call("slice", (ir.Var(arena), at, ir.binop("+", at, size)))
+            return ir.Call("reshape", (view,) + ir.shape_exprs(dims)) if len(dims) > 1 else view
+        if isinstance(e, ir.Load):
+            return ir.Load(e.array, tuple(expr(x) for x in e.index))
+        kids = ir.children(e)
+        if not kids:
+            return e
+        return _rebuild(e, [expr(k) for k in kids])
+
+    def stmts(block: list) -> list:
+        out = []
+        for s in block:
+            if isinstance(s, ir.Assign):
+                out.append(ir.Assign(expr(s.target), expr(s.value), s.op, s.note))
+            elif isinstance(s, ir.Eval):
+                out.append(ir.Eval(expr(s.expr), s.note))
+            elif isinstance(s, ir.For):
+                out.append(ir.For(s.var, expr(s.start), expr(s.stop), stmts(s.body)))
+            elif isinstance(s, ir.If):
+                out.append(ir.If(expr(s.cond), stmts(s.body), stmts(s.orelse)))
+            else:
+                out.append(s)
+        return out
+
+    kernel.blocks = [stmts(b) for b in kernel.blocks]
+    kernel.buffers = [b for b in kernel.buffers if b.name in outputs] + list(arenas.values())
+    kernel.offsets = offsets
+    return kernel
+
+
+def _rebuild(e: ir.Expr, kids: list) -> ir.Expr:
+    """``e`` with its children replaced (in the order ``loops.children`` gives them)."""
+    if isinstance(e, ir.Bin):
+        return ir.Bin(e.op, *kids)
+    if isinstance(e, ir.Un):
+        return ir.Un(e.op, kids[0])
+    if isinstance(e, ir.Cast):
+        return ir.Cast(kids[0], e.src, e.dst)
+    if isinstance(e, ir.Call):
+        it = iter(kids)
+        return ir.Call(e.fn, tuple(next(it) if isinstance(a, ir.Expr) else a for a in e.args), e.dtype)
+    if isinstance(e, ir.Select):
+        return ir.Select(*kids)
+    if isinstance(e, ir.Guard):
+        return ir.Guard(*kids)
+    raise TypeError(e)
