@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import zlib
 
 import numpy as np
 import pytest
 
 from tests.backends import BACKENDS, DERIVATIVE_BACKENDS
+
+# Tests of the Numba backend test its native code: sd.function waits for it (the
+# background tier is tested on purpose in test_numba_tiers.py, with wait=False)
+os.environ.setdefault("SYMDIFF_WAIT", "1")
 
 
 def _backend_param(name: str):

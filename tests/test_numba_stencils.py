@@ -158,3 +158,31 @@ def test_deeply_nested_concatenations_compile():
     for k in range(120):
         y = sd.concatenate([y[1:], sd.sin(y[:1]) + float(k)])
     _check([x], [y, sd.grad(sd.sum(y * y), x)], [((2,),)])
+
+
+# ------------------------------------------------------------ cases an outside fuzzer found
+
+def test_a_keepdims_sum_inside_a_longer_nest_writes_only_its_entries():
+    x = sd.vector("x", "n")
+    cost = sd.sum(sd.concatenate([x, x[:1]])) + sd.sum(sd.broadcast_to(x, (1, "n")) ** 2)
+    _check([x], [cost, sd.grad(cost, x)], [((n,),) for n in (1, 2, 5)])
+
+
+def test_the_derivative_of_max_finds_the_maximum_it_computed():
+    # the maximum is compared with its input: recomputed, the input could differ in the last bit
+    x = sd.vector("x", "n")
+    g = sd.grad(sd.max(1 / (1 + x ** 2)) + sd.mean(sd.minimum(x ** 2, x) ** 2), x)
+    fn = sd.function([x], g, backend="numba")
+    ref = sd.function([x], g, backend="numpy")
+    rng = np.random.default_rng(5155)
+    for _ in range(200):
+        v = rng.uniform(-2.0, 2.0, rng.integers(1, 9))
+        np.testing.assert_allclose(fn(v), ref(v), rtol=1e-9, atol=1e-12)
+
+
+def test_concatenated_pieces_read_back_reversed_with_an_hvp():
+    x, y, v = sd.vector("x", "n"), sd.vector("y", "m"), sd.vector("v", "n")
+    c = sd.concatenate([x * x, y[1:]])
+    f = sd.sum(c[:-1]) ** 2 + sd.sum(c[::-1][:-1] * c[1:])
+    _check([x, y, v], [sd.grad(f, y), sd.hvp(f, x, v)],
+           [((n,), (m,), (n,)) for n, m in [(2, 4), (4, 2), (1, 6), (3, 3)]])

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+import warnings
 from typing import Sequence
 
 import numpy as np
 
 from ..dims import dim_eval, is_name, shape_str
 from ..graph import Node, as_node
+from ..reporting import logger, timed
 
 
 def _is_python_number(v) -> bool:
@@ -66,10 +71,22 @@ def bind_arguments(inputs: Sequence[Node], args: Sequence[object]):
     return arrays, env
 
 
-class Function:
-    """A callable for fixed inputs and outputs. ``fn.source`` shows what runs."""
+def wait_default() -> bool:
+    """``SYMDIFF_WAIT=1`` makes ``sd.function`` wait for native code by default (tests, benchmarks)."""
+    return os.environ.get("SYMDIFF_WAIT", "0").strip().lower() in ("1", "on", "true", "yes")
 
-    def __init__(self, inputs, outputs, backend: str, simplify: bool = True, fast_math: bool = False):
+
+class Function:
+    """A callable for fixed inputs and outputs. ``fn.source`` shows what runs.
+
+    With the Numba backend, calls are served by the reference interpreter
+    (``fn.tier == "numpy"``) until native code is ready (``"numba"``), unless
+    the function was made with ``wait=True`` or the code was cached. ``fn.wait()``
+    blocks until the compile has finished.
+    """
+
+    def __init__(self, inputs, outputs, backend: str, simplify: bool = True, fast_math: bool = False,
+                 wait: bool | None = None):
         self.inputs = list(inputs)
         for x in self.inputs:
             if not isinstance(x, Node) or not x.op.is_input:
@@ -79,24 +96,68 @@ class Function:
         self.single = not isinstance(outputs, (list, tuple))
         self.outputs = [as_node(outputs)] if self.single else [as_node(o) for o in outputs]
         self.backend = backend
+        if backend not in ("numba", "numpy"):
+            raise ValueError(f"unknown backend {backend!r}; use 'numba' or 'numpy'")
         if simplify:
             from ..rewrite.pipeline import simplify as _simplify
 
-            self.outputs = _simplify(self.outputs, fast_math=fast_math)
+            with timed("simplify"):
+                self.outputs = _simplify(self.outputs, fast_math=fast_math)
+        self._ready = threading.Event()
+        self._reference()
         if backend == "numpy":
-            from .reference import Plan
+            self._ready.set()
+            return
+        from .numba import PreparedGraph
 
-            self._plan = Plan(self.inputs, self.outputs)
-            self._run = self._plan.run
-        elif backend == "numba":
-            from .numba import compile_graph
+        self._prepared = PreparedGraph(self.inputs, self.outputs, self.single)
+        if (wait_default() if wait is None else wait) or not self._prepared.missing():
+            self._go_native(background=False)
+        else:
+            self._started = time.perf_counter()
+            threading.Thread(target=self._go_native, kwargs={"background": True},
+                             name="symdiff-compile", daemon=True).start()
 
-            self._compiled = compile_graph(self.inputs, self.outputs, self.single)
+    def _reference(self) -> None:
+        from .reference import Plan
+
+        self._plan = Plan(self.inputs, self.outputs)
+        self._run = self._plan.run
+        self._fast = None
+
+    def _go_native(self, background: bool) -> None:
+        """Compile and load the native code, then serve calls with it; on failure warn and stay put."""
+        from .numba import CompileError, PartCompileError
+
+        try:
+            compiled = self._prepared.build(background=background)
+        except (CompileError, PartCompileError, OSError, MemoryError) as e:
+            warnings.warn(f"symdiff: compiling {self!r} failed, so it keeps running on the reference "
+                          f"interpreter (same results, slower): {e}", RuntimeWarning, stacklevel=2)
+        else:
+            self._compiled = compiled
             # checks the arguments itself and falls back to bind_arguments for
             # anything unusual, so errors are the same as on the generic path
-            self._fast = self._compiled.call
-        else:
-            raise ValueError(f"unknown backend {backend!r}; use 'numba' or 'numpy'")
+            self._fast = compiled.call
+            if background:
+                logger.info("%r: native code after %.2f s (calls so far ran on the reference interpreter)",
+                            self, time.perf_counter() - self._started)
+        finally:
+            self._ready.set()
+
+    @property
+    def tier(self) -> str:
+        """``"numba"`` when calls run compiled code, ``"numpy"`` while they run the reference interpreter."""
+        return "numba" if self._fast is not None else "numpy"
+
+    @property
+    def ready(self) -> bool:
+        """True when the backend's code is in use (or its compile failed and it never will be)."""
+        return self._ready.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the compile has finished (at most ``timeout`` seconds); True when it has."""
+        return self._ready.wait(timeout)
 
     @property
     def source(self) -> str:
@@ -104,13 +165,12 @@ class Function:
             from ..printing import plan_source
 
             return plan_source(self.inputs, self.outputs)
-        return self._compiled.source
-
-    _fast = None
+        return self._prepared.source
 
     def __call__(self, *args):
-        if self._fast is not None:
-            return self._fast(*args)
+        fast = self._fast
+        if fast is not None:
+            return fast(*args)
         arrays, env = bind_arguments(self.inputs, args)
         results = self._run(arrays, env)
         out = []
@@ -125,7 +185,8 @@ class Function:
         return f"<symdiff.Function({ins}) -> {len(self.outputs)} output(s), backend={self.backend!r}>"
 
 
-def function(inputs, outputs, backend: str = "numba", simplify: bool = True, fast_math: bool = False) -> Function:
+def function(inputs, outputs, backend: str = "numba", simplify: bool = True, fast_math: bool = False,
+             wait: bool | None = None) -> Function:
     """Compile ``outputs`` as a function of the input symbols ``inputs``.
 
     ``outputs`` is a node (the call returns one array) or a list/tuple of nodes
@@ -133,6 +194,13 @@ def function(inputs, outputs, backend: str = "numba", simplify: bool = True, fas
     The graph is rewritten first (``sd.simplify``: identities, stable forms,
     constant folding); ``simplify=False`` compiles it as built, for debugging.
     ``fast_math=True`` also allows rewrites that are wrong for inf or nan.
+
+    With ``backend="numba"`` the result can be called at once: when the native
+    code is not in the disk cache yet, it compiles in the background (in worker
+    processes when there are several cores) and calls run on the reference
+    interpreter until it is ready, then switch over. ``wait=True`` blocks until
+    the native code is ready instead (the default when ``SYMDIFF_WAIT=1``);
+    ``fn.wait()`` does the same later, ``fn.tier`` says which runs.
 
     >>> import symdiff as sd
     >>> x = sd.vector("x", "n")
@@ -142,4 +210,4 @@ def function(inputs, outputs, backend: str = "numba", simplify: bool = True, fas
     """
     if isinstance(inputs, Node):
         inputs = [inputs]
-    return Function(inputs, outputs, backend, simplify=simplify, fast_math=fast_math)
+    return Function(inputs, outputs, backend, simplify=simplify, fast_math=fast_math, wait=wait)

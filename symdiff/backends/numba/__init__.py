@@ -20,16 +20,22 @@ then the call path.
 from __future__ import annotations
 
 import re
+import time
 
+from ...reporting import Progress, logger, timed
+from .. import loops as ir
 from . import cache as _cache
+from . import compiler as _compiler
 from . import lowerings as _lowerings  # noqa: F401  (fills LOWERINGS)
 from .callpath import caller_source, prepare_arguments
+from .compiler import PartCompileError
 from .emitter import build_kernel, plan_checks
 from .lowering import LOWERINGS, missing_lowerings
 from .partition import partition
 from .printer import part_module
 
-__all__ = ["compile_graph", "build_source", "CompiledGraph", "CompileError", "LOWERINGS", "missing_lowerings"]
+__all__ = ["compile_graph", "build_source", "PreparedGraph", "CompiledGraph", "CompileError", "PartCompileError",
+           "LOWERINGS", "missing_lowerings"]
 
 
 class CompileError(RuntimeError):
@@ -52,20 +58,68 @@ def build_source(inputs, outputs):
     return kernel, specs, plan, text, modules
 
 
-def compile_graph(inputs, outputs, single: bool = False) -> "CompiledGraph":
-    """Compile ``outputs`` as a function of ``inputs`` (lists of nodes)."""
-    inputs, outputs = list(inputs), list(outputs)
-    kernel, specs, plan, text, modules = build_source(inputs, outputs)
-    jits = []
-    for k, (part, part_text, const_data) in enumerate(modules):
-        key = _cache.graph_key(part_text, part.constants)
+class PreparedGraph:
+    """A graph planned and printed, with the cache keys of its parts: ``build()`` makes it callable."""
+
+    def __init__(self, inputs, outputs, single: bool):
+        self.inputs, self.outputs, self.single = list(inputs), list(outputs), single
+        with timed("plan and generate code") as t:
+            self.kernel, self.specs, self.plan, self.text, self.modules = build_source(self.inputs, self.outputs)
+            self.keys = [_cache.graph_key(text, part.constants) for part, text, _ in self.modules]
+        self.codegen_seconds = t.seconds
+        self.statements = sum(ir.count(part.body) for part, _, _ in self.modules)
+        self.parts = [m[0] for m in self.modules]
+        self.caller_text, self.caller_ns = caller_source(self.kernel, self.parts, self.specs,
+                                                         plan_checks(self.plan), single)
+
+    @property
+    def source(self) -> str:
+        """The parts' modules, then the call path."""
+        return self.text + "\n\n# ---- call path (plain Python, generated with the kernel above) ----\n" \
+            + self.caller_text
+
+    def missing(self) -> list:
+        """Keys of parts whose machine code is not cached yet."""
+        return _compiler.missing(self.keys)
+
+    def build(self, background: bool = False) -> "CompiledGraph":
+        """Compile what is not cached (in worker processes when that pays) and load every part.
+
+        Raises CompileError (a Numba error, naming the part and node) or
+        PartCompileError (a worker failed or was killed).
+        """
+        todo = self.missing()
+        n = len(self.keys)
+        labels = {k: f"part {j + 1} of {n}" for j, k in enumerate(self.keys)}
+        progress = Progress(f"{n} part{'s' if n > 1 else ''}", n) if todo else None
+        t = time.perf_counter()
         try:
-            mod = _cache.load_module(key, part_text, const_data)
-        except _cache._NUMBA_ERRORS as e:
-            raise CompileError(_explain(e, part_text, k, len(modules))) from None
-        jits.append(mod.part)
-    parts = [m[0] for m in modules]
-    return CompiledGraph(inputs, outputs, jits, text, kernel, parts, specs, plan_checks(plan), single)
+            workers = _compiler.workers_for(len(todo), self.statements, background)
+            if workers:
+                for (part, text, const_data), key in zip(self.modules, self.keys):
+                    if key in todo:
+                        _cache.write_module(key, text, const_data)
+                _compiler.compile_in_workers(todo, labels, workers,
+                                             on_done=(lambda k: progress.update(k)) if progress else None)
+            try:
+                jits = _compiler.load(self.modules, self.keys,
+                                      on_done=(lambda k: progress.update(k)) if progress else None)
+            except _cache._NUMBA_ERRORS as e:
+                k = next(j for j, key in enumerate(self.keys) if _cache.loaded(key) is None)
+                raise CompileError(_explain(e, self.modules[k][1], k, n)) from None
+        finally:
+            if progress:
+                progress.close()
+        logger.info("compiled %d of %d part%s (%d statements%s) in %.2f s; %d cached", len(todo), n,
+                    "s" if n > 1 else "", self.statements,
+                    f", {workers} worker process{'es' if workers > 1 else ''}" if todo and workers else "",
+                    time.perf_counter() - t, n - len(todo))
+        return CompiledGraph(self, jits)
+
+
+def compile_graph(inputs, outputs, single: bool = False) -> "CompiledGraph":
+    """Compile ``outputs`` as a function of ``inputs`` (lists of nodes), waiting for the compile."""
+    return PreparedGraph(inputs, outputs, single).build()
 
 
 def _explain(e: Exception, text: str, part_index: int = 0, nparts: int = 1) -> str:
@@ -91,17 +145,18 @@ def _explain(e: Exception, text: str, part_index: int = 0, nparts: int = 1) -> s
 class CompiledGraph:
     """A compiled graph: ``call(*args)`` (the generated call path), ``jits`` (the parts), ``source``."""
 
-    def __init__(self, inputs, outputs, jits, module_text: str, kernel, parts, specs, checks, single: bool):
-        self.inputs = inputs
-        self.outputs = outputs
+    def __init__(self, prepared: PreparedGraph, jits: list):
+        self.inputs = prepared.inputs
+        self.outputs = prepared.outputs
         self.jits = jits
         self.jit = jits[0] if len(jits) == 1 else None
-        self.module_text = module_text
-        caller, ns = caller_source(kernel, parts, specs, checks, single)
+        self.module_text = prepared.text
+        ns = dict(prepared.caller_ns)
         for k, jit in enumerate(jits):
             ns[f"_p{k}"] = jit
+        inputs = self.inputs
         ns["_prepare"] = lambda args: prepare_arguments(inputs, args)
-        exec(compile(caller, "<symdiff call path>", "exec"), ns)
+        exec(compile(prepared.caller_text, "<symdiff call path>", "exec"), ns)
         self.call = ns["call"]
-        self.caller_text = caller
-        self.source = module_text + "\n\n# ---- call path (plain Python, generated with the kernel above) ----\n" + caller
+        self.caller_text = prepared.caller_text
+        self.source = prepared.source

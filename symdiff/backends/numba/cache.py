@@ -101,6 +101,11 @@ def _read(path: str) -> bytes | None:
         return None
 
 
+def module_dir() -> str:
+    """The folder generated modules are written to: ``cache_dir()`` when writable, else a fallback."""
+    return _writable_dir()
+
+
 def _writable_dir() -> str:
     d = cache_dir()
     try:
@@ -129,25 +134,45 @@ def clear_numba_cache(module_path: str) -> None:
                 pass
 
 
+def write_module(key: str, text: str, const_data: dict | None) -> str:
+    """Write the module ``sd_<key>`` (and its constant arrays) unless it is there already; its path."""
+    d = _writable_dir()
+    path = os.path.join(d, f"sd_{key}.py")
+    if const_data:
+        npz = os.path.join(d, f"sd_{key}.npz")
+        if not _npz_ok(npz, const_data):
+            import io
+
+            buf = io.BytesIO()
+            np.savez(buf, **const_data)
+            _atomic_write(npz, buf.getvalue())
+    data = text.encode()
+    if _read(path) != data:
+        _atomic_write(path, data)
+    return path
+
+
+def is_compiled(key: str) -> bool:
+    """True when the module and Numba's machine code for it are on disk (loading will not compile)."""
+    d = module_dir()
+    stem = f"sd_{key}"
+    if not os.path.exists(os.path.join(d, stem + ".py")):
+        return False
+    return bool(glob.glob(os.path.join(d, "__pycache__", stem + ".*.nbi")))
+
+
+def loaded(key: str):
+    """The module if this process has imported it already, else None."""
+    return _MEMO.get(key)
+
+
 def load_module(key: str, text: str, const_data: dict | None):
-    """Write (if needed) and import the module ``sd_<key>``; returns the module object."""
+    """Write (if needed) and import the module ``sd_<key>``, compiling it unless cached; the module."""
     with _LOCK:
         mod = _MEMO.get(key)
         if mod is not None:
             return mod
-        d = _writable_dir()
-        path = os.path.join(d, f"sd_{key}.py")
-        data = text.encode()
-        if const_data:
-            npz = os.path.join(d, f"sd_{key}.npz")
-            if not _npz_ok(npz, const_data):
-                import io
-
-                buf = io.BytesIO()
-                np.savez(buf, **const_data)
-                _atomic_write(npz, buf.getvalue())
-        if _read(path) != data:
-            _atomic_write(path, data)
+        path = write_module(key, text, const_data)
         try:
             mod = _import(key, path)
         except _NUMBA_ERRORS:
@@ -155,8 +180,7 @@ def load_module(key: str, text: str, const_data: dict | None):
         except Exception:
             # a damaged Numba cache entry (truncated index or data): start again
             clear_numba_cache(path)
-            if _read(path) != data:
-                _atomic_write(path, data)
+            write_module(key, text, const_data)
             mod = _import(key, path)
         _MEMO[key] = mod
         return mod

@@ -164,9 +164,16 @@ class Reduction(Lowering):
     ``accumulators(dtype)``: initial values of the accumulator variables;
     ``update(accs, value, dtype)``: statements updating them (``accs`` are
     assignable expressions); ``finish(accs, dtype)``: the result.
+
+    ``exact_input``: the result is compared for equality with its input
+    elsewhere (the derivative of ``max`` marks the entries equal to the
+    maximum), so an input used elsewhere is stored once and read by both:
+    recomputed, it may differ in the last bit (vector math in the vectorised
+    loop, scalar math in its remainder; fused multiply-adds).
     """
 
     kind = "reduction"
+    exact_input = False
 
     def inputs_at(self, node: Node, index: tuple) -> list:
         """The reduced input, read at each index of its own loop nest."""

@@ -153,6 +153,14 @@ def plan_graph(inputs, outputs) -> Plan:
             mat.update(id(x) for x, idx in low.inputs_at(n, root_index(shape)) if idx is None)
     for y in outputs:
         mat.add(id(y))
+    # a reduction compared with its own input elsewhere (max's derivative) reads the stored input
+    consumers: dict[int, int] = {}
+    for n in order:
+        for x in n.inputs:
+            consumers[id(x)] = consumers.get(id(x), 0) + 1
+    for n in order:
+        if kinds[id(n)] == "reduction" and lowering_of(n).exact_input and consumers.get(id(n.inputs[0]), 0) > 1:
+            mat.add(id(n.inputs[0]))
 
     for _ in range(len(order) + 1):
         steps, uses = _assign(order, kinds, mat)

@@ -34,9 +34,11 @@ class Simple(Reduction):
         return [ir.Assign(accs[0], self.combine(accs[0], value, np.dtype(dtype)))]
 
 
-def reduction(name: str, identity, combine, widen: bool = False) -> None:
+def reduction(name: str, identity, combine, widen: bool = False, exact_input: bool = False) -> None:
     """Register reduction ``name``: ``identity`` (a number; +-inf mean the dtype's extremes) and ``combine``."""
-    register(name, Simple(identity, combine, widen))
+    entry = Simple(identity, combine, widen)
+    entry.exact_input = exact_input
+    register(name, entry)
 
 
 def _plus(acc, v, d):
@@ -48,9 +50,9 @@ def _times(acc, v, d):
 
 
 reduction("sum", 0, _plus, widen=True)
-reduction("prod", 1, _times, widen=True)
-reduction("max", -np.inf, lambda acc, v, d: choose(v, acc, True, d))
-reduction("min", np.inf, lambda acc, v, d: choose(v, acc, False, d))
+reduction("prod", 1, _times, widen=True, exact_input=True)   # its derivative tests entries for zero
+reduction("max", -np.inf, lambda acc, v, d: choose(v, acc, True, d), exact_input=True)
+reduction("min", np.inf, lambda acc, v, d: choose(v, acc, False, d), exact_input=True)
 reduction("any", False, lambda acc, v, d: ir.Bin("|", acc, v))
 reduction("all", True, lambda acc, v, d: ir.Bin("&", acc, v))
 

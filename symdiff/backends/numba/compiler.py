@@ -1,0 +1,144 @@
+"""Compiling the parts of a graph: in this process, or in worker processes in parallel.
+
+Each part is a module in the disk cache, named by its content. A part that is
+cached (its module and Numba's machine code are on disk, or this process has
+loaded it) is not compiled again, so graphs that share parts share the work.
+The others are compiled
+
+* in this process, when there is one part or one core;
+* in worker processes (``worker.py``), several at once, when there are
+  several parts and several cores, or when the caller must not be blocked
+  (a background compile keeps the Python thread that serves the first calls
+  free of Numba's work). ``SYMDIFF_COMPILE_WORKERS`` caps the number of
+  workers; ``0`` compiles everything in this process.
+
+A worker that fails or is killed raises :class:`PartCompileError`, which names
+the parts it did not compile; workers still running when the interpreter
+exits are stopped.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from ...reporting import logger
+from . import cache
+
+#: statements below which a graph is compiled in this process (a worker takes about a second to start)
+PARALLEL_MIN_STATEMENTS = 800
+
+_LIVE: set = set()
+_LIVE_LOCK = threading.Lock()
+
+
+class PartCompileError(RuntimeError):
+    """Some parts of a graph could not be compiled (the message names them and why)."""
+
+
+def max_workers() -> int:
+    env = os.environ.get("SYMDIFF_COMPILE_WORKERS", "").strip()
+    if env:
+        try:
+            return max(0, int(env))
+        except ValueError:
+            pass
+    return os.cpu_count() or 1
+
+
+def missing(keys: list) -> list:
+    """The keys whose machine code is neither loaded here nor on disk."""
+    return [k for k in keys if cache.loaded(k) is None and not cache.is_compiled(k)]
+
+
+def workers_for(todo: int, statements: int, background: bool) -> int:
+    """How many worker processes to use for ``todo`` parts (0: compile in this process)."""
+    cap = max_workers()
+    if cap == 0 or todo == 0:
+        return 0
+    if background and (os.cpu_count() or 1) > 1:
+        return min(cap, todo)
+    if todo >= 2 and (os.cpu_count() or 1) > 1 and statements >= PARALLEL_MIN_STATEMENTS:
+        return min(cap, todo)
+    return 0
+
+
+def compile_in_workers(keys: list, labels: dict, workers: int, on_done=None) -> None:
+    """Compile the (already written) modules ``keys`` in ``workers`` processes; raises PartCompileError."""
+    directory = cache.module_dir()
+    chunks = [keys[k::workers] for k in range(workers)]
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    procs = []
+    for chunk in chunks:
+        if not chunk:
+            continue
+        p = subprocess.Popen([sys.executable, "-m", "symdiff.backends.numba.worker", directory, *chunk],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        with _LIVE_LOCK:
+            _LIVE.add(p)
+        procs.append((p, chunk))
+    done: set = set()
+    errors: list = []
+    lock = threading.Lock()
+
+    def watch(p, chunk):
+        for line in p.stdout:
+            word, _, rest = line.strip().partition(" ")
+            key, _, detail = rest.partition(" ")
+            with lock:
+                if word == "ok":
+                    done.add(key)
+                    logger.debug("compiled %s in a worker (pid %d) in %s s", labels.get(key, key), p.pid, detail)
+                    if on_done:
+                        on_done(len(done))
+                elif word == "error":
+                    errors.append(f"{labels.get(key, key)}: {detail}")
+        p.wait()
+        with _LIVE_LOCK:
+            _LIVE.discard(p)
+        left = [k for k in chunk if k not in done]
+        if left and p.returncode != 0:
+            why = (f"the worker process was killed (signal {-p.returncode})" if p.returncode < 0
+                   else f"the worker process exited with status {p.returncode}")
+            tail = (p.stderr.read() or "").strip().splitlines()[-1:] if p.stderr else []
+            with lock:
+                errors.append(f"{', '.join(labels.get(k, k) for k in left)}: {why}"
+                              + (f" ({tail[0]})" if tail else ""))
+
+    threads = [threading.Thread(target=watch, args=pc, daemon=True) for pc in procs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise PartCompileError("; ".join(errors))
+
+
+def load(modules: list, keys: list, on_done=None) -> list:
+    """Import every part (compiling here what is not cached); their jitted functions, in order."""
+    out = []
+    for k, ((part, text, const_data), key) in enumerate(zip(modules, keys)):
+        t = time.perf_counter()
+        mod = cache.load_module(key, text, const_data)
+        logger.debug("part %d of %d (%s) ready in %.3f s", k + 1, len(keys), key[:12], time.perf_counter() - t)
+        out.append(mod.part)
+        if on_done:
+            on_done(k + 1)
+    return out
+
+
+@atexit.register
+def _stop_workers() -> None:
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for p in live:
+        try:
+            p.kill()
+        except OSError:
+            pass
