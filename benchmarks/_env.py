@@ -24,6 +24,9 @@ THREAD_ENV = {
     # Keep JAX off accelerators and quiet about it.
     "JAX_PLATFORMS": "cpu",
     "TF_CPP_MIN_LOG_LEVEL": "2",
+    # symdiff: block until native code is ready (the default serves first calls from the
+    # reference interpreter while compiling, which would time the wrong tier)
+    "SYMDIFF_WAIT": "1",
 }
 
 _pinned_cpu: int | None = None

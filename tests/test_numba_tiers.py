@@ -72,6 +72,7 @@ def test_the_environment_sets_the_default(monkeypatch):
 def _small_parts(monkeypatch, statements):
     """Cut graphs into parts of about ``statements`` (as large graphs are, at the default budgets)."""
     monkeypatch.setattr(planner, "NEST_BUDGET", statements)
+    monkeypatch.setattr(planner, "SCALAR_NEST_BUDGET", statements)
     monkeypatch.setattr(partition, "PART_BUDGET", statements)
 
 

@@ -108,10 +108,12 @@ class Function:
         if backend == "numpy":
             self._ready.set()
             return
-        from .numba import PreparedGraph
+        from .numba import PreparedGraph, compiler
 
         self._prepared = PreparedGraph(self.inputs, self.outputs, self.single)
-        if (wait_default() if wait is None else wait) or not self._prepared.missing():
+        # block when asked to, or when the code is cached and loading it is quick; otherwise the first
+        # calls run on the reference interpreter (a cold process needs ~1 s for Numba even on a cache hit)
+        if (wait_default() if wait is None else wait) or (compiler.warm() and not self._prepared.missing()):
             self._go_native(background=False)
         else:
             self._started = time.perf_counter()

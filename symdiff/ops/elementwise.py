@@ -642,11 +642,26 @@ def where(cond, x, y) -> Node:
     return OPS["where"].make(c, xn, yn)
 
 
+#: inputs of one ``add_n`` node; a longer sum is a tree of them (a backend can then cut it
+#: into pieces: the adjoint of a parameter used in every step of a long chain sums thousands)
+ADD_N_WIDTH = 64
+
+
 def add_n(*xs) -> Node:
-    """Sum of several arrays in one node (used for adjoints that meet at a fork)."""
+    """Sum of several arrays in one node (used for adjoints that meet at a fork).
+
+    >>> import symdiff as sd
+    >>> x = sd.vector("x", 3)
+    >>> add_n(x, x, x).op.name
+    'add_n'
+    """
     if len(xs) == 1:
         return as_node(xs[0])
-    return OPS["add_n"].make(*as_nodes(*xs))
+    nodes = as_nodes(*xs)
+    while len(nodes) > ADD_N_WIDTH:
+        nodes = [OPS["add_n"].make(*nodes[k:k + ADD_N_WIDTH]) if len(nodes[k:k + ADD_N_WIDTH]) > 1
+                 else nodes[k] for k in range(0, len(nodes), ADD_N_WIDTH)]
+    return OPS["add_n"].make(*nodes)
 
 
 def cast(x, dtype) -> Node:

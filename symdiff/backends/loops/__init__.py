@@ -25,7 +25,7 @@ from .analysis import affine_in, children, level_of, loop_axes, substitute, walk
 from .cse import share_common
 from .expr import (Bin, Call, Cast, Const, Dim, Expr, Guard, Idx, Load, Select, Un, Var, as_expr, binop,
                    cast, cmp, const, dim_expr, is_index, shape_exprs)
-from .names import count, names_of, rename, rename_expr
+from .names import count, names_of, rename, rename_expr, weight
 from .stmt import Assign, Buffer, Comment, Eval, For, If, Kernel, Stmt, loop_nest
 from .text import ExprPrinter
 
@@ -34,5 +34,5 @@ __all__ = [
     "Stmt", "Assign", "For", "If", "Eval", "Comment", "Buffer", "Kernel",
     "as_expr", "binop", "cmp", "const", "cast", "dim_expr", "shape_exprs", "walk", "children", "loop_axes",
     "level_of", "affine_in", "substitute", "is_index", "ExprPrinter", "loop_nest",
-    "names_of", "rename", "rename_expr", "count", "share_common",
+    "names_of", "rename", "rename_expr", "count", "weight", "share_common",
 ]

@@ -9,6 +9,7 @@ cache entry.
 from __future__ import annotations
 
 from .expr import Bin, Call, Cast, Dim, Expr, Guard, Load, Select, Un, Var
+from .analysis import walk
 from .stmt import Assign, Comment, Eval, For, If
 
 
@@ -112,15 +113,40 @@ def rename(stmts: list, names: dict, dims: dict) -> list:
     return out
 
 
+#: expression nodes that weigh as much as one ordinary statement in Numba's front end
+NODES_PER_STATEMENT = 6
+
+
+def weight(s) -> int:
+    """The size of one statement (nested ones not included) as Numba's front end sees it.
+
+    An ordinary statement (``t3 = t1 * A0[i0]``) weighs 1; a long one, such as
+    a line of a thousand-term gradient sum, weighs in proportion to its
+    expression nodes: Numba types and lowers each of them.
+    """
+    if isinstance(s, Comment):
+        return 0
+    if isinstance(s, Assign):
+        exprs = (s.target, s.value)
+    elif isinstance(s, Eval):
+        exprs = (s.expr,)
+    elif isinstance(s, For):
+        exprs = (s.start, s.stop)
+    elif isinstance(s, If):
+        exprs = (s.cond,)
+    else:
+        exprs = ()
+    nodes = sum(1 for e in exprs for _ in walk(e))
+    return max(1, nodes // NODES_PER_STATEMENT)
+
+
 def count(stmts: list) -> int:
-    """Statements in a block, nested ones included (the size Numba's front end works through)."""
+    """The weight of a block, nested statements included (the size Numba's front end works through)."""
     total = 0
     stack = list(stmts)
     while stack:
         s = stack.pop()
-        if isinstance(s, Comment):
-            continue
-        total += 1
+        total += weight(s)
         if isinstance(s, (For, If)):
             stack.extend(s.body)
             stack.extend(getattr(s, "orelse", ()))

@@ -90,30 +90,37 @@ class PreparedGraph:
         """
         todo = self.missing()
         n = len(self.keys)
-        labels = {k: f"part {j + 1} of {n}" for j, k in enumerate(self.keys)}
+        labels: dict = {}
+        for j, k in enumerate(self.keys):
+            labels.setdefault(k, f"part {j + 1} of {n}")
+        sizes = {k: ir.count(m[0].body) for m, k in zip(self.modules, self.keys)}
         progress = Progress(f"{n} part{'s' if n > 1 else ''}", n) if todo else None
         t = time.perf_counter()
         try:
-            workers = _compiler.workers_for(len(todo), self.statements, background)
+            workers = _compiler.workers_for(len(todo), sum(sizes[k] for k in todo), background)
             if workers:
+                written = set()
                 for (part, text, const_data), key in zip(self.modules, self.keys):
-                    if key in todo:
+                    if key in todo and key not in written:
                         _cache.write_module(key, text, const_data)
-                _compiler.compile_in_workers(todo, labels, workers,
+                        written.add(key)
+                _compiler.compile_in_workers(todo, labels, workers, sizes=sizes,
                                              on_done=(lambda k: progress.update(k)) if progress else None)
             try:
                 jits = _compiler.load(self.modules, self.keys,
                                       on_done=(lambda k: progress.update(k)) if progress else None)
-            except _cache._NUMBA_ERRORS as e:
+            except _cache.numba_errors() as e:
                 k = next(j for j, key in enumerate(self.keys) if _cache.loaded(key) is None)
                 raise CompileError(_explain(e, self.modules[k][1], k, n)) from None
         finally:
             if progress:
                 progress.close()
-        logger.info("compiled %d of %d part%s (%d statements%s) in %.2f s; %d cached", len(todo), n,
+        distinct = len(set(self.keys))
+        logger.info("compiled %d of %d part%s (%d statements%s) in %.2f s; %d cached%s", len(todo), n,
                     "s" if n > 1 else "", self.statements,
                     f", {workers} worker process{'es' if workers > 1 else ''}" if todo and workers else "",
-                    time.perf_counter() - t, n - len(todo))
+                    time.perf_counter() - t, distinct - len(todo),
+                    f", {n - distinct} the same code as another part" if n > distinct else "")
         return CompiledGraph(self, jits)
 
 

@@ -80,25 +80,79 @@ def pack(kernel: ir.Kernel, outputs: set, groups: dict) -> ir.Kernel:
             return e
         return _rebuild(e, [expr(k) for k in kids])
 
-    def stmts(block: list) -> list:
-        out = []
-        for s in block:
-            if isinstance(s, ir.Assign):
-                out.append(ir.Assign(expr(s.target), expr(s.value), s.op, s.note))
-            elif isinstance(s, ir.Eval):
-                out.append(ir.Eval(expr(s.expr), s.note))
-            elif isinstance(s, ir.For):
-                out.append(ir.For(s.var, expr(s.start), expr(s.stop), stmts(s.body)))
-            elif isinstance(s, ir.If):
-                out.append(ir.If(expr(s.cond), stmts(s.body), stmts(s.orelse)))
-            else:
-                out.append(s)
-        return out
-
-    kernel.blocks = [stmts(b) for b in kernel.blocks]
+    kernel.blocks = [map_statements(b, expr) for b in kernel.blocks]
     kernel.buffers = [b for b in kernel.buffers if b.name in outputs] + list(arenas.values())
     kernel.offsets = offsets
     return kernel
+
+
+def map_statements(block: list, expr) -> list:
+    """``block`` with every expression ``e`` in it replaced by ``expr(e)`` (targets included)."""
+    out = []
+    for s in block:
+        if isinstance(s, ir.Assign):
+            out.append(ir.Assign(expr(s.target), expr(s.value), s.op, s.note))
+        elif isinstance(s, ir.Eval):
+            out.append(ir.Eval(expr(s.expr), s.note))
+        elif isinstance(s, ir.For):
+            out.append(ir.For(s.var, expr(s.start), expr(s.stop), map_statements(s.body, expr)))
+        elif isinstance(s, ir.If):
+            out.append(ir.If(expr(s.cond), map_statements(s.body, expr), map_statements(s.orelse, expr)))
+        else:
+            out.append(s)
+    return out
+
+
+def map_expression(e: ir.Expr, fn) -> ir.Expr:
+    """``e`` rebuilt bottom-up, each node ``x`` replaced by ``fn(x)`` when that is not None."""
+    got = fn(e)
+    if got is not None:
+        return got
+    kids = ir.children(e)
+    if isinstance(e, ir.Load):
+        return ir.Load(e.array, tuple(map_expression(x, fn) for x in e.index))
+    if not kids:
+        return e
+    return _rebuild(e, [map_expression(k, fn) for k in kids])
+
+
+def rebase_offsets(block: list, offset_vars, types: dict) -> tuple[list, dict]:
+    """``block`` with ``o + c`` (``o`` an arena offset, ``c`` a constant) read from a new offset ``o + c0``.
+
+    ``c0`` is the smallest constant the block adds to ``o``, so two blocks
+    that do the same work on different slots (the alike steps of an unrolled
+    loop) print the same code and share one compiled part. Returns the block
+    and ``{new name: its value as Python text}``; the new names are added to
+    ``types``.
+    """
+    least: dict[str, int] = {}
+
+    def seen(x: ir.Expr):
+        if isinstance(x, ir.Var) and x.name in offset_vars:
+            least[x.name] = 0
+            return x
+        if isinstance(x, ir.Bin) and x.op == "+" and isinstance(x.a, ir.Var) and x.a.name in offset_vars \
+                and isinstance(x.b, ir.Const) and x.b.dtype is None and isinstance(x.b.value, int):
+            least[x.a.name] = min(least.get(x.a.name, x.b.value), x.b.value)
+            return x
+        return None
+
+    map_statements(block, lambda e: map_expression(e, seen))
+    moved = {o: c for o, c in least.items() if c > 0}
+    if not moved:
+        return block, {}
+    new = {o: f"{o}_{c}" for o, c in moved.items()}
+    for name in new.values():
+        types[name] = ("int64", 0)
+
+    def shift(x: ir.Expr):
+        if isinstance(x, ir.Bin) and x.op == "+" and isinstance(x.a, ir.Var) and x.a.name in moved \
+                and isinstance(x.b, ir.Const) and x.b.dtype is None and isinstance(x.b.value, int):
+            return ir.binop("+", ir.Var(new[x.a.name]), x.b.value - moved[x.a.name])
+        return None
+
+    out = map_statements(block, lambda e: map_expression(e, shift))
+    return out, {new[o]: f"({o} + {c})" for o, c in moved.items()}
 
 
 def _rebuild(e: ir.Expr, kids: list) -> ir.Expr:

@@ -26,7 +26,6 @@ import sys
 import tempfile
 import threading
 
-import numba
 import numpy as np
 
 CODEGEN_VERSION = "2"
@@ -51,8 +50,20 @@ def versions() -> str:
     # which functions are vector-mapped is part of the key: code calling libmvec's
     # _ZGV* symbols must never be loaded where they are not registered
     return (f"symdiff={__version__} codegen={CODEGEN_VERSION} helpers={_helpers_digest()} "
-            f"numba={numba.__version__} numpy={np.__version__} python={sys.version.split()[0]} "
+            f"numba={_numba_version()} numpy={np.__version__} python={sys.version.split()[0]} "
             f"vector math={signature()}")
+
+
+@functools.lru_cache(maxsize=1)
+def _numba_version() -> str:
+    """Numba's version without importing it (generating code does not need Numba; loading it does)."""
+    import sys as _sys
+
+    if "numba" in _sys.modules:
+        return _sys.modules["numba"].__version__
+    from importlib.metadata import version
+
+    return version("numba")
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,15 +78,25 @@ def _helpers_digest() -> str:
 
 
 def graph_key(source: str, constants) -> str:
-    """The cache key of a generated module: its text, its constant arrays and ``versions()``."""
+    """The cache key of a generated module: its code, its constant arrays and ``versions()``.
+
+    Whole-line comments are left out: they name the graph's own buffers, and
+    two parts whose code is the same (the alike steps of an unrolled loop, a
+    piece two graphs share) must share one compiled module.
+    """
     h = hashlib.sha256()
     h.update(versions().encode())
-    h.update(source.encode())
+    h.update(code_only(source).encode())
     for name, arr in constants:
         h.update(name.encode())
         h.update(f"{arr.dtype.str}{arr.shape}".encode())
         h.update(np.ascontiguousarray(arr).tobytes())
     return h.hexdigest()[:40]
+
+
+def code_only(source: str) -> str:
+    """``source`` without its whole-line comments."""
+    return "\n".join(ln for ln in source.split("\n") if not ln.lstrip().startswith("#"))
 
 
 def _atomic_write(path: str, data: bytes) -> None:
@@ -175,7 +196,7 @@ def load_module(key: str, text: str, const_data: dict | None):
         path = write_module(key, text, const_data)
         try:
             mod = _import(key, path)
-        except _NUMBA_ERRORS:
+        except numba_errors():
             raise
         except Exception:
             # a damaged Numba cache entry (truncated index or data): start again
@@ -209,6 +230,8 @@ def _import(key: str, path: str):
     return mod
 
 
-from numba.core.errors import NumbaError as _NumbaError  # noqa: E402
+def numba_errors() -> tuple:
+    """The exceptions of a Numba compile failure (imported on demand)."""
+    from numba.core.errors import NumbaError
 
-_NUMBA_ERRORS = (_NumbaError,)
+    return (NumbaError,)

@@ -34,6 +34,12 @@ PARALLEL_MIN_STATEMENTS = 800
 
 _LIVE: set = set()
 _LIVE_LOCK = threading.Lock()
+_WARM = threading.Event()   # set once this process has loaded compiled code (Numba imported and ready)
+
+
+def warm() -> bool:
+    """True when loading cached code is quick here (Numba already imported and its target set up)."""
+    return _WARM.is_set()
 
 
 class PartCompileError(RuntimeError):
@@ -51,8 +57,8 @@ def max_workers() -> int:
 
 
 def missing(keys: list) -> list:
-    """The keys whose machine code is neither loaded here nor on disk."""
-    return [k for k in keys if cache.loaded(k) is None and not cache.is_compiled(k)]
+    """The keys whose machine code is neither loaded here nor on disk (each once, in order)."""
+    return [k for k in dict.fromkeys(keys) if cache.loaded(k) is None and not cache.is_compiled(k)]
 
 
 def workers_for(todo: int, statements: int, background: bool) -> int:
@@ -67,27 +73,40 @@ def workers_for(todo: int, statements: int, background: bool) -> int:
     return 0
 
 
-def compile_in_workers(keys: list, labels: dict, workers: int, on_done=None) -> None:
-    """Compile the (already written) modules ``keys`` in ``workers`` processes; raises PartCompileError."""
+def compile_in_workers(keys: list, labels: dict, workers: int, on_done=None, sizes: dict | None = None) -> None:
+    """Compile the (already written) modules ``keys`` in ``workers`` processes; raises PartCompileError.
+
+    The parts wait in one queue, largest first (``sizes``: statements per key),
+    and each worker is handed the next one when it reports the last, so the
+    workers finish close together whatever the sizes.
+    """
     directory = cache.module_dir()
-    chunks = [keys[k::workers] for k in range(workers)]
+    queue = sorted(dict.fromkeys(keys), key=lambda k: -(sizes or {}).get(k, 0))
     env = dict(os.environ)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    procs = []
-    for chunk in chunks:
-        if not chunk:
-            continue
-        p = subprocess.Popen([sys.executable, "-m", "symdiff.backends.numba.worker", directory, *chunk],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        with _LIVE_LOCK:
-            _LIVE.add(p)
-        procs.append((p, chunk))
     done: set = set()
     errors: list = []
     lock = threading.Lock()
 
-    def watch(p, chunk):
+    def hand_out(p, mine: list) -> None:
+        """Give ``p`` the next part (closing its input when none is left)."""
+        with lock:
+            key = queue.pop(0) if queue and not errors else None
+            if key is not None:
+                mine.append(key)
+        try:
+            if key is None:
+                p.stdin.close()
+            else:
+                p.stdin.write(key + "\n")
+                p.stdin.flush()
+        except OSError:   # the worker is gone: its part is reported as not compiled below
+            pass
+
+    def watch(p) -> None:
+        mine: list = []
+        hand_out(p, mine)
         for line in p.stdout:
             word, _, rest = line.strip().partition(" ")
             key, _, detail = rest.partition(" ")
@@ -99,10 +118,11 @@ def compile_in_workers(keys: list, labels: dict, workers: int, on_done=None) -> 
                         on_done(len(done))
                 elif word == "error":
                     errors.append(f"{labels.get(key, key)}: {detail}")
+            hand_out(p, mine)
         p.wait()
         with _LIVE_LOCK:
             _LIVE.discard(p)
-        left = [k for k in chunk if k not in done]
+        left = [k for k in mine if k not in done]
         if left and p.returncode != 0:
             why = (f"the worker process was killed (signal {-p.returncode})" if p.returncode < 0
                    else f"the worker process exited with status {p.returncode}")
@@ -111,13 +131,23 @@ def compile_in_workers(keys: list, labels: dict, workers: int, on_done=None) -> 
                 errors.append(f"{', '.join(labels.get(k, k) for k in left)}: {why}"
                               + (f" ({tail[0]})" if tail else ""))
 
-    threads = [threading.Thread(target=watch, args=pc, daemon=True) for pc in procs]
+    procs = []
+    for _ in range(min(workers, len(queue))):
+        p = subprocess.Popen([sys.executable, "-m", "symdiff.backends.numba.worker", directory],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=env)
+        with _LIVE_LOCK:
+            _LIVE.add(p)
+        procs.append(p)
+    threads = [threading.Thread(target=watch, args=(p,), daemon=True) for p in procs]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     if errors:
         raise PartCompileError("; ".join(errors))
+    if queue:   # every worker stopped early without a word (cannot happen unless they all died)
+        raise PartCompileError(f"{', '.join(labels.get(k, k) for k in queue)}: no worker process was left")
 
 
 def load(modules: list, keys: list, on_done=None) -> list:
@@ -130,6 +160,7 @@ def load(modules: list, keys: list, on_done=None) -> list:
         out.append(mod.part)
         if on_done:
             on_done(k + 1)
+    _WARM.set()
     return out
 
 

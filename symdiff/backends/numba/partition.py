@@ -11,7 +11,10 @@ the scalars later parts or the outputs need.
 Each part gets canonical names (``A0`` for its first array, ``S0`` for its
 first scalar, ``t3`` for the fourth temporary ...), so two graphs that share
 a piece of code, or a long unrolled loop whose steps are alike, produce the
-same part text, cached and compiled once.
+same part text, cached and compiled once. For that, offsets into the arena
+of temporaries are passed already shifted to the first slot the part uses
+(``arena.rebase_offsets``): the hundredth step of a chain then reads its
+slots at the same constant offsets as the first.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from .. import loops as ir
+from .arena import rebase_offsets
 
 #: statements per compiled part
 PART_BUDGET = 400
@@ -59,6 +63,12 @@ def _prefix(name: str) -> str:
 def partition(kernel: ir.Kernel) -> list[Part]:
     """The kernel's blocks packed into parts; each part reads what earlier parts (or the caller) made."""
     groups = _groups(kernel.blocks)
+    offsets = getattr(kernel, "offsets", None) or {}
+    arg_text: dict[str, str] = {}     # offsets a part reads from a shifted base: their value as text
+    if offsets:
+        for k, g in enumerate(groups):
+            groups[k], shifted = rebase_offsets(g, offsets, kernel.types)
+            arg_text.update(shifted)
     infos = [ir.names_of(g) for g in groups]
     needed_after: list[set] = [set() for _ in groups]   # names read by later parts or the outputs
     later: set = set()
@@ -99,6 +109,7 @@ def partition(kernel: ir.Kernel) -> list[Part]:
         body = ir.rename(stmts, names, dim_names)
         params = [names[n] for n in arrays + scalars] + [f"d_{dim_names[d]}" for d in sizes]
         types = [kernel.types[n] for n in arrays + scalars] + [("int64", 0)] * len(sizes)
-        parts.append(Part(body, arrays + scalars + [f"d_{d}" for d in sizes], params, types,
+        args = [arg_text.get(n, n) for n in arrays + scalars] + [f"d_{d}" for d in sizes]
+        parts.append(Part(body, args, params, types,
                           returns, [names[n] for n in returns], part_consts))
     return parts

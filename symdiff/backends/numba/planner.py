@@ -43,7 +43,10 @@ MERGE_SLACK = 16
 #: statements (distinct virtual values and roots) one loop nest may hold: a larger nest is cut, and a
 #: virtual expression larger than this is stored, so that each compiled part stays small (Numba's
 #: compile time grows faster than linearly with a function's size)
-NEST_BUDGET = 300
+NEST_BUDGET = 600
+#: the same for a nest over no axis (0-d values): cutting one costs nothing (its pieces pass scalars),
+#: while a loop cut into pieces stores the vectors its later pieces read
+SCALAR_NEST_BUDGET = 300
 
 ACCUMULATING = ("reduction", "scatter")
 
@@ -153,6 +156,13 @@ def plan_graph(inputs, outputs) -> Plan:
             mat.update(id(x) for x, idx in low.inputs_at(n, root_index(shape)) if idx is None)
     for y in outputs:
         mat.add(id(y))
+    # a 0-d value read by an array operation is kept in a variable, computed in a nest of its own:
+    # it is evaluated once either way (hoisted out of the loop), but inside the array's nest the
+    # whole 0-d computation behind it (an unrolled integrator and its gradient) would be part of
+    # that nest, and cutting a large nest recomputes what its pieces share
+    for n in order:
+        if n.shape != ():
+            mat.update(id(x) for x in n.inputs if x.shape == () and kinds[id(x)] in ("inline", "piecewise"))
     # a reduction compared with its own input elsewhere (max's derivative) reads the stored input
     consumers: dict[int, int] = {}
     for n in order:
@@ -173,7 +183,7 @@ def plan_graph(inputs, outputs) -> Plan:
 
 
 def _cut_large_nests(order, kinds, mat, steps) -> list:
-    """Nests of more than ``NEST_BUDGET`` statements cut into consecutive pieces of bounded size.
+    """Nests of more than ``NEST_BUDGET`` statements (``SCALAR_NEST_BUDGET`` over no axis) cut into pieces.
 
     The nest's values and roots are taken in topological order and dealt into
     pieces as they come; a virtual value used by a later piece is stored by
@@ -184,19 +194,23 @@ def _cut_large_nests(order, kinds, mat, steps) -> list:
     out = []
     position = {id(n): k for k, n in enumerate(order)}
     for st in steps:
-        if not isinstance(st, Nest) or len(st.values) + len(st.roots) <= NEST_BUDGET:
+        if not isinstance(st, Nest):
             out.append(st)
             continue
         weight: dict[int, int] = {}
-        for nid, _ in st.values:
-            weight[nid] = weight.get(nid, 0) + 1
+        for nid, _ in st.values:   # a node summing many inputs (add_n) weighs one per input
+            weight[nid] = weight.get(nid, 0) + max(1, len(order[position[nid]].inputs) - 1)
         for r in st.roots:
-            weight[id(r)] = weight.get(id(r), 0) + 2
+            weight[id(r)] = weight.get(id(r), 0) + 1 + max(1, len(r.inputs) - 1)
+        budget = NEST_BUDGET if st.domain else SCALAR_NEST_BUDGET
+        if sum(weight.values()) <= budget:
+            out.append(st)
+            continue
         members = sorted(weight, key=position.__getitem__)
         piece: dict[int, int] = {}
         k, size = 0, 0
         for nid in members:
-            if size and size + weight[nid] > NEST_BUDGET:
+            if size and size + weight[nid] > budget:
                 k, size = k + 1, 0
             piece[nid] = k
             size += weight[nid]

@@ -22,8 +22,10 @@ import numpy as np
 from .. import loops as ir
 from . import vecmath
 
-#: statements per basic block (Numba's lowering is quadratic in a block's size)
+#: statements (``loops.weight``) per basic block (Numba's lowering is quadratic in a block's size)
 BLOCK_LIMIT = 200
+#: a loop of fewer iterations than this calls scalar math (vector math would not pay)
+SHORT_LOOP = 8
 FASTMATH = ("nsz", "arcp", "contract", "afn", "reassoc")
 _NB = {"float64": "nb.float64", "float32": "nb.float32", "int64": "nb.int64", "bool": "nb.boolean"}
 _NP = {"float64": "np.float64", "float32": "np.float32", "int64": "np.int64", "bool": "np.bool_"}
@@ -37,6 +39,9 @@ class NumbaPrinter(ir.ExprPrinter):
     def __init__(self):
         self.runtime: set[str] = set()
         self.vector: set[str] = set()
+        # calls go to the vector-mapped intrinsics only inside a loop long enough to vectorise:
+        # elsewhere NumPy's scalar function is as fast and cheaper for Numba to compile
+        self.in_long_loop = False
 
     # -- expressions ------------------------------------------------------------------
     def literal(self, c):
@@ -55,7 +60,8 @@ class NumbaPrinter(ir.ExprPrinter):
 
     def call(self, e, args):
         fn = e.fn
-        if fn in vecmath.FUNCTIONS and e.dtype in ("float64", "float32") and vecmath.available(fn, e.dtype):
+        if self.in_long_loop and fn in vecmath.FUNCTIONS and e.dtype in ("float64", "float32") \
+                and vecmath.available(fn, e.dtype):
             self.vector.add(f"v_{fn}")
             return f"v_{fn}({', '.join(args)})"
         if fn == "power":
@@ -96,7 +102,7 @@ class NumbaPrinter(ir.ExprPrinter):
                 out.append(f"{ind}if _true():  # a new basic block")
                 out.append(f"{ind}    pass")
                 run = 0
-            run += 1
+            run += ir.weight(s)
             self.stmt(s, ind, out)
 
     def stmt(self, s, ind: str, out: list) -> None:
@@ -113,7 +119,11 @@ class NumbaPrinter(ir.ExprPrinter):
         elif isinstance(s, ir.For):
             start = "" if s.start == ir.Const(0) else self.expr(s.start) + ", "
             out.append(f"{ind}for {self.expr(s.var)} in range({start}{self.expr(s.stop)}):")
+            outer = self.in_long_loop
+            trips = ir.binop("-", s.stop, s.start)
+            self.in_long_loop = not (isinstance(trips, ir.Const) and trips.value < SHORT_LOOP)
             self.block(s.body, ind + "    ", out)
+            self.in_long_loop = outer
         elif isinstance(s, ir.If):
             out.append(f"{ind}if {self.expr(s.cond)}:")
             self.block(s.body, ind + "    ", out)

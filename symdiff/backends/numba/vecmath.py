@@ -62,13 +62,16 @@ def _disabled_by_env() -> bool:
 
 
 def _target_isas() -> list[str]:
-    """ISA letters the Numba compile target supports (host CPU unless NUMBA_CPU_NAME is set)."""
-    import llvmlite.binding as llb
-    import numba
+    """ISA letters the Numba compile target supports (host CPU unless NUMBA_CPU_NAME is set).
 
-    name = numba.config.CPU_NAME
+    Read from Numba's environment variables rather than ``numba.config``: generating
+    code must not import Numba (only compiling and loading it does).
+    """
+    import llvmlite.binding as llb
+
+    name = os.environ.get("NUMBA_CPU_NAME")
     if name:
-        feats = numba.config.CPU_FEATURES or ""
+        feats = os.environ.get("NUMBA_CPU_FEATURES", "")
         have = {f[1:] for f in feats.split(",") if f.startswith("+")}
         if name == "host":
             have |= {k for k, v in llb.get_host_cpu_features().items() if v}

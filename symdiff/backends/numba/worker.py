@@ -1,7 +1,8 @@
-"""A compile worker: ``python -m symdiff.backends.numba.worker CACHE_DIR KEY [KEY ...]``.
+"""A compile worker: ``python -m symdiff.backends.numba.worker CACHE_DIR [KEY ...]``.
 
 Imports the generated modules ``sd_<KEY>.py`` the parent wrote into the cache
-folder, which makes Numba compile them and save the machine code beside
+folder (the keys given, else one per line of standard input until it closes:
+the parent hands out the next part when the worker reports the last), which makes Numba compile them and save the machine code beside
 them; the parent then loads that code without compiling. Prints
 ``ok KEY SECONDS`` per module (the parent counts them for its progress), or
 ``error KEY MESSAGE`` and exits with status 1 at the first failure.
@@ -19,7 +20,9 @@ def main(argv: list[str]) -> int:
     os.environ["SYMDIFF_CACHE_DIR"] = cache_dir
     from . import cache
 
-    for key in keys:
+    for key in keys or (line.strip() for line in sys.stdin):
+        if not key:
+            continue
         t = time.perf_counter()
         path = os.path.join(cache_dir, f"sd_{key}.py")
         try:

@@ -1,0 +1,129 @@
+"""Compile time at scale: parts shared by alike steps, gradient sums as trees, 0-d chains not recomputed."""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import re
+
+import numpy as np
+import pytest
+
+import symdiff as sd
+from symdiff.backends import loops as ir
+from symdiff.backends.numba import PreparedGraph, planner
+from symdiff.traversal import toposort
+
+partition = importlib.import_module("symdiff.backends.numba.partition")  # the module, not the function
+
+pytestmark = [pytest.mark.numba, pytest.mark.usefixtures("isolated_cache_dir")]
+
+
+def _small_parts(monkeypatch, statements):
+    monkeypatch.setattr(planner, "NEST_BUDGET", statements)
+    monkeypatch.setattr(planner, "SCALAR_NEST_BUDGET", statements)
+    monkeypatch.setattr(partition, "PART_BUDGET", statements)
+
+
+def _agree(fn, ins, outs, vals, rtol=1e-12):
+    ref = sd.function(ins, outs, backend="numpy")
+    for a, b in zip(fn(*vals), ref(*vals)):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-12)
+
+
+def _euler(p, steps, dt=0.01):
+    a, b, c, d = p[0], p[1], p[2], p[3]
+    x, y = 1.0 + 0.0 * a, 1.0 + 0.0 * a
+    for _ in range(steps):
+        x, y = x + dt * (a * x - b * x * y), y + dt * (d * x * y - c * y)
+    return (x - 2.0) ** 2 + (y - 1.0) ** 2
+
+
+def _chain(steps):
+    x = sd.vector("x", 3)
+    y = x
+    for _ in range(steps):
+        y = sd.sin(y) * 0.5 + x
+    f = sd.sum(y * y)
+    return x, [f, sd.grad(f, x)]
+
+
+def test_the_alike_steps_of_a_long_chain_share_compiled_parts(monkeypatch):
+    _small_parts(monkeypatch, 60)
+    monkeypatch.setenv("SYMDIFF_COMPILE_WORKERS", "0")
+    sizes = []
+    for steps in (120, 240):
+        x, outs = _chain(steps)
+        keys = PreparedGraph([x], sd.simplify(outs), False).keys
+        sizes.append((len(keys), len(set(keys))))
+    (parts1, distinct1), (parts2, distinct2) = sizes
+    assert parts2 >= parts1 + 10
+    # the forward pieces read and write the arena at offsets rebased per part, so twice the steps
+    # add far fewer distinct parts (new code to compile) than parts
+    assert distinct2 - distinct1 <= (parts2 - parts1) // 2
+    x, outs = _chain(120)
+    fn = sd.function([x], outs, backend="numba", wait=True)
+    assert fn.tier == "numba" and len(set(fn._compiled.jits)) < len(fn._compiled.jits)
+    _agree(fn, [x], outs, [np.array([0.3, -0.2, 1.1])])
+
+
+def test_equal_code_with_different_comments_has_one_key():
+    from symdiff.backends.numba import cache
+
+    a = "def part(A0):\n    # b12: from the caller\n    A0[0] = 1.0\n"
+    b = "def part(A0):\n    # b97: from the caller\n    A0[0] = 1.0\n"
+    c = "def part(A0):\n    # b12: from the caller\n    A0[0] = 2.0\n"
+    assert cache.graph_key(a, []) == cache.graph_key(b, [])
+    assert cache.graph_key(a, []) != cache.graph_key(c, [])
+
+
+def test_a_long_sum_is_a_tree_of_add_n_nodes_and_the_gradient_is_right():
+    x = sd.vector("x", 3)
+    terms = [sd.sin(x * (0.01 * k)) for k in range(300)]
+    s = sd.add_n(*terms)
+    widest = max(len(n.inputs) for n in toposort([s]) if n.op.name == "add_n")
+    assert widest <= 64
+    v = np.array([0.5, -1.0, 2.0])
+    want = sum(np.sin(v * (0.01 * k)) for k in range(300))
+    np.testing.assert_allclose(sd.evaluate(s, {x: v}), want, rtol=1e-12)
+    # a parameter used in every step: its adjoint sums one term per step
+    y = x
+    for _ in range(200):
+        y = sd.sin(y) * 0.5 + x
+    f = sd.sum(y)
+    g = sd.grad(f, x)
+    assert max(len(n.inputs) for n in toposort([g]) if n.op.name == "add_n") <= 64
+    fn = sd.function([x], [f, g], backend="numba", wait=True)
+    _agree(fn, [x], [f, g], [v], rtol=1e-11)
+    eps = 1e-6
+    fd = [(sd.evaluate(f, {x: v + eps * e}) - sd.evaluate(f, {x: v - eps * e})) / (2 * eps) for e in np.eye(3)]
+    np.testing.assert_allclose(fn(v)[1], fd, rtol=1e-6)
+
+
+def test_a_cut_scalar_integrator_is_not_recomputed(monkeypatch):
+    # the whole value and gradient of an unrolled integrator are 0-d; cutting them into parts
+    # must not evaluate any node more than once
+    _small_parts(monkeypatch, 120)
+    p = sd.vector("p", 4)
+    f = _euler(p, 40)
+    outs = sd.simplify([f, sd.grad(f, p)])
+    prepared = PreparedGraph([p], outs, False)
+    assert len(prepared.keys) >= 4
+    nodes = collections.Counter(n.op.name for n in toposort(outs))
+    printed = collections.Counter(m.group(1) for m in re.finditer(r"# (multiply|negative|add_n|subtract) ",
+                                                                   prepared.text))
+    for op in ("multiply", "negative", "subtract"):
+        assert printed[op] == nodes[op], op
+    fn = sd.function([p], outs, backend="numba", wait=True)
+    _agree(fn, [p], outs, [np.array([1.1, 0.4, 0.4, 0.1])])
+
+
+def test_statement_weight_grows_with_expression_size():
+    small = ir.Assign(ir.Var("t0"), ir.Bin("+", ir.Var("a"), ir.Var("b")))
+    terms = ir.Var("x0")
+    for k in range(1, 60):
+        terms = ir.Bin("+", terms, ir.Load("A0", (ir.binop("+", ir.Var("S0"), k),)))
+    big = ir.Assign(ir.Var("t1"), terms)
+    assert ir.weight(small) == 1
+    assert ir.weight(big) >= 30
+    assert ir.count([small, big]) == ir.weight(small) + ir.weight(big)
