@@ -180,3 +180,23 @@ def test_import_does_not_load_numba():
     r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
                        env=dict(os.environ, PYTHONPATH=REPO))
     assert r.returncode == 0 and r.stdout.strip() == "False", r.stderr
+
+
+def test_planning_runs_off_the_callers_thread_and_a_failure_there_keeps_the_reference_tier(monkeypatch):
+    import symdiff.backends.numba as backend
+
+    def broken(*args, **kwargs):
+        raise NotImplementedError("no lowering for this (a test)")
+
+    monkeypatch.setattr(backend, "PreparedGraph", broken)
+    monkeypatch.setattr(compiler, "_WARM", threading.Event())     # a process that has loaded nothing
+    x, outs = _chain(3)
+    with pytest.warns(RuntimeWarning, match="no lowering for this"):
+        fn = sd.function([x], outs, backend="numba", wait=False)
+        assert fn.wait(60)
+    assert fn.tier == "numpy"
+    _agree(fn, [x], outs, [np.array([0.3, -0.2, 1.1])])
+    with pytest.raises(RuntimeError, match="could not generate code"):
+        fn.source
+    with pytest.raises(NotImplementedError, match="no lowering for this"):   # waiting: the error itself
+        sd.function([x], outs, backend="numba", wait=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import warnings
@@ -71,6 +72,13 @@ def bind_arguments(inputs: Sequence[Node], args: Sequence[object]):
     return arrays, env
 
 
+def _compile_failures() -> tuple:
+    """The errors a compile may end with that leave the function working on the reference tier."""
+    from .numba import CompileError, PartCompileError
+
+    return (CompileError, PartCompileError, OSError, MemoryError)
+
+
 def wait_default() -> bool:
     """``SYMDIFF_WAIT=1`` makes ``sd.function`` wait for native code by default (tests, benchmarks)."""
     return os.environ.get("SYMDIFF_WAIT", "0").strip().lower() in ("1", "on", "true", "yes")
@@ -108,17 +116,30 @@ class Function:
         if backend == "numpy":
             self._ready.set()
             return
-        from .numba import PreparedGraph, compiler
+        self._prepared = None
+        self._prepared_event = threading.Event()
+        block = wait_default() if wait is None else wait
+        # a process that has loaded compiled code before loads cached code in milliseconds; in any
+        # other, even a cache hit needs ~1 s for Numba, so the first calls go to the reference tier
+        compiler = sys.modules.get("symdiff.backends.numba.compiler")
+        warm = compiler is not None and compiler.warm()
+        if block or warm:
+            self._prepare()
+            if block or not self._prepared.missing():
+                self._go_native(background=False)
+                return
+        self._started = time.perf_counter()
+        threading.Thread(target=self._go_native, kwargs={"background": True},
+                         name="symdiff-compile", daemon=True).start()
 
-        self._prepared = PreparedGraph(self.inputs, self.outputs, self.single)
-        # block when asked to, or when the code is cached and loading it is quick; otherwise the first
-        # calls run on the reference interpreter (a cold process needs ~1 s for Numba even on a cache hit)
-        if (wait_default() if wait is None else wait) or (compiler.warm() and not self._prepared.missing()):
-            self._go_native(background=False)
-        else:
-            self._started = time.perf_counter()
-            threading.Thread(target=self._go_native, kwargs={"background": True},
-                             name="symdiff-compile", daemon=True).start()
+    def _prepare(self) -> None:
+        """Plan the graph and generate the backend's code (importing the backend on first use)."""
+        from .numba import PreparedGraph
+
+        try:
+            self._prepared = PreparedGraph(self.inputs, self.outputs, self.single)
+        finally:
+            self._prepared_event.set()
 
     def _reference(self) -> None:
         from .reference import Plan
@@ -129,11 +150,14 @@ class Function:
 
     def _go_native(self, background: bool) -> None:
         """Compile and load the native code, then serve calls with it; on failure warn and stay put."""
-        from .numba import CompileError, PartCompileError
-
         try:
+            if self._prepared is None:   # planned here, off the caller's thread
+                self._prepare()
             compiled = self._prepared.build(background=background)
-        except (CompileError, PartCompileError, OSError, MemoryError) as e:
+        except Exception as e:
+            if not background and not isinstance(e, _compile_failures()):
+                raise
+            # a failure to plan or compile leaves the reference tier in place, with a warning
             warnings.warn(f"symdiff: compiling {self!r} failed, so it keeps running on the reference "
                           f"interpreter (same results, slower): {e}", RuntimeWarning, stacklevel=2)
         else:
@@ -167,6 +191,10 @@ class Function:
             from ..printing import plan_source
 
             return plan_source(self.inputs, self.outputs)
+        self._prepared_event.wait()
+        if self._prepared is None:
+            raise RuntimeError(f"{self!r}: the numba backend could not generate code for this graph "
+                               "(see the warning); calls run on the reference interpreter")
         return self._prepared.source
 
     def __call__(self, *args):
