@@ -110,3 +110,19 @@ def test_slices_of_symbolic_axes_beyond_the_size_raise():
     np.testing.assert_array_equal(f(np.arange(4.0)), [2.0, 3.0])
     with pytest.raises(IndexError, match="slice -2: is out of bounds"):
         f(np.arange(1.0))
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_and_min_of_an_empty_symbolic_axis_raise_like_numpy(backend, op):   # backend: both
+    A = sd.matrix("A", ("m", 3))
+    reduce = getattr(sd, op)
+    f = sd.function([A], [reduce(A, axis=0), reduce(A)], backend=backend)
+    with pytest.raises(ValueError, match=f"zero-size array to reduction operation {op}imum"):
+        f(np.zeros((0, 3)))
+    v = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    got = f(v)                                   # and the function still works
+    np.testing.assert_array_equal(got[0], getattr(np, op)(v, axis=0))
+    assert got[1] == getattr(np, op)(v)
+    # reducing the other axis of an empty array is fine, as in NumPy
+    g = sd.function([A], reduce(A, axis=1), backend=backend)
+    assert g(np.zeros((0, 3))).shape == (0,)

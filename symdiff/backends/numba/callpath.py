@@ -98,7 +98,7 @@ def caller_source(kernel: ir.Kernel, parts: list, specs: list, checks: list, sin
     # indices into symbolic axes, checked once per call
     for c in checks:
         src.append(f"    if not {p.expr(c.cond, top=False)}:")
-        src.append(f"        raise IndexError({c.message!r} + str({p.expr(c.size)}){' + ' + repr(c.suffix) if c.suffix else ''})")
+        src.append(f"        raise {c.error}({c.message!r} + str({p.expr(c.size)}){' + ' + repr(c.suffix) if c.suffix else ''})")
     # outputs are fresh arrays; other buffers are reused across calls through a free list
     # (a fresh large array costs a page fault per 4 KiB page on every call)
     out_buffers = {s[1] for s in specs if s[0] == "buffer"}

@@ -63,12 +63,13 @@ class Lowering:
 
 @dataclass(frozen=True)
 class Check:
-    """``if not cond: raise IndexError(message + str(size) + suffix)`` in the call path."""
+    """``if not cond: raise <error>(message + str(size) + suffix)`` in the call path."""
 
     cond: ir.Expr
     message: str
     size: ir.Expr
     suffix: str = ""
+    error: str = "IndexError"
 
 
 def register(name: str, entry: Lowering) -> Lowering:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .... import dtypes as dt
 from ... import loops as ir
-from ..lowering import Reduction, identity_value, register
+from ..lowering import Check, Reduction, identity_value, register
 from .elementwise import choose
 
 
@@ -34,9 +34,20 @@ class Simple(Reduction):
         return [ir.Assign(accs[0], self.combine(accs[0], value, np.dtype(dtype)))]
 
 
+class Extremum(Simple):
+    """max / min: no identity, so a symbolic reduced axis must not be empty (NumPy's ValueError)."""
+
+    def call_checks(self, node):
+        x = node.inputs[0]
+        return [Check(ir.Bin(">", ir.dim_expr(x.shape[a]), ir.Const(0)),
+                      f"zero-size array to reduction operation {node.op.name}imum which has no identity "
+                      f"(axis {a} of {x.shape} has size ", ir.dim_expr(x.shape[a]), ")", "ValueError")
+                for a in node.kw["axes"] if not isinstance(x.shape[a], int)]
+
+
 def reduction(name: str, identity, combine, widen: bool = False, exact_input: bool = False) -> None:
     """Register reduction ``name``: ``identity`` (a number; +-inf mean the dtype's extremes) and ``combine``."""
-    entry = Simple(identity, combine, widen)
+    entry = (Extremum if name in ("max", "min") else Simple)(identity, combine, widen)
     entry.exact_input = exact_input
     register(name, entry)
 
