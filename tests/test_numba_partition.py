@@ -127,3 +127,20 @@ def test_statement_weight_grows_with_expression_size():
     assert ir.weight(small) == 1
     assert ir.weight(big) >= 30
     assert ir.count([small, big]) == ir.weight(small) + ir.weight(big)
+
+
+def test_arena_groups_do_not_overlap_when_their_buffers_come_interleaved():
+    from symdiff.backends.numba import arena
+
+    def buf(name, n):
+        return ir.Buffer(name, (n,), np.dtype("float64"), None, "")
+
+    kernel = ir.Kernel(inputs=[], buffers=[buf("a1", 4), buf("b1", 2), buf("a2", 4), buf("b2", 2), buf("c", 3)],
+                       constants=[], blocks=[], returns=[], dims=[], types={})
+    arena.pack(kernel, outputs=set(), groups={"a1": "A", "a2": "A", "b1": "B", "b2": "B"})
+    start = {var: at for var, at in kernel.offsets.items()}
+    spans = sorted([(start["o_a1"], start["o_a1"] + 8), (start["o_b1"], start["o_b1"] + 4),
+                    (start["o_c"], start["o_c"] + 3)])
+    for (lo1, hi1), (lo2, hi2) in zip(spans, spans[1:]):
+        assert hi1 <= lo2
+    assert kernel.buffers[-1].dims == (15,)

@@ -43,20 +43,21 @@ def pack(kernel: ir.Kernel, outputs: set, groups: dict) -> ir.Kernel:
     ends: dict[str, object] = {}
     slot: dict[str, tuple] = {}     # buffer -> (arena name, offset expression, dims)
     offsets: dict[str, object] = {}
-    bases: dict[tuple, list] = {}   # group -> [offset variable, next slot]
+    bases: dict[tuple, list] = {}   # group -> [offset variable, slots so far]
     for b in temps:
-        dt = b.dtype.name
-        size = dims_product(b.dims)
-        key = (groups.get(b.name, b.name), dt, b.dims)
+        key = (groups.get(b.name, b.name), b.dtype.name, b.dims)
         if key not in bases:
             var = f"o_{b.name}"
-            offsets[var] = ends.get(dt, 0)
             kernel.types[var] = ("int64", 0)
             bases[key] = [var, 0]
         var, j = bases[key]
         bases[key][1] += 1
-        slot[b.name] = (f"arena_{dt}", ir.binop("+", ir.Var(var), ir.binop("*", j, ir.dim_expr(size))), b.dims)
-        ends[dt] = dim_add(ends.get(dt, 0), size)
+        size = ir.dim_expr(dims_product(b.dims))
+        slot[b.name] = (f"arena_{b.dtype.name}", ir.binop("+", ir.Var(var), ir.binop("*", j, size)), b.dims)
+    # each group's slots are contiguous (buffers of different groups may come interleaved)
+    for (_, dt, dims), (var, count) in bases.items():
+        offsets[var] = ends.get(dt, 0)
+        ends[dt] = dim_add(ends.get(dt, 0), dims_product((count,) + tuple(dims)))
     for dt, end in ends.items():
         a = ir.Buffer(f"arena_{dt}", (end,), next(b.dtype for b in temps if b.dtype.name == dt), None,
                       " (temporaries)")
