@@ -63,11 +63,11 @@ class PreparedGraph:
 
     def __init__(self, inputs, outputs, single: bool):
         self.inputs, self.outputs, self.single = list(inputs), list(outputs), single
-        with timed("plan and generate code") as t:
+        with timed("plan and generate code"):
             self.kernel, self.specs, self.plan, self.text, self.modules = build_source(self.inputs, self.outputs)
             self.keys = [_cache.graph_key(text, part.constants) for part, text, _ in self.modules]
-        self.codegen_seconds = t.seconds
-        self.statements = sum(ir.count(part.body) for part, _, _ in self.modules)
+        self.sizes = {key: ir.count(part.body) for (part, _, _), key in zip(self.modules, self.keys)}
+        self.statements = sum(self.sizes[k] for k in self.keys)
         self.parts = [m[0] for m in self.modules]
         self.caller_text, self.caller_ns = caller_source(self.kernel, self.parts, self.specs,
                                                          plan_checks(self.plan), single)
@@ -93,18 +93,17 @@ class PreparedGraph:
         labels: dict = {}
         for j, k in enumerate(self.keys):
             labels.setdefault(k, f"part {j + 1} of {n}")
-        sizes = {k: ir.count(m[0].body) for m, k in zip(self.modules, self.keys)}
         progress = Progress(f"{n} part{'s' if n > 1 else ''}", n) if todo else None
         t = time.perf_counter()
         try:
-            workers = _compiler.workers_for(len(todo), sum(sizes[k] for k in todo), background)
+            workers = _compiler.workers_for(len(todo), sum(self.sizes[k] for k in todo), background)
             if workers:
                 written = set()
                 for (part, text, const_data), key in zip(self.modules, self.keys):
                     if key in todo and key not in written:
                         _cache.write_module(key, text, const_data)
                         written.add(key)
-                _compiler.compile_in_workers(todo, labels, workers, sizes=sizes,
+                _compiler.compile_in_workers(todo, labels, workers, sizes=self.sizes,
                                              on_done=(lambda k: progress.update(k)) if progress else None)
             try:
                 jits = _compiler.load(self.modules, self.keys,

@@ -126,16 +126,22 @@ def rebase_offsets(block: list, offset_vars, types: dict) -> tuple[list, dict]:
     and ``{new name: its value as Python text}``; the new names are added to
     ``types``.
     """
+    def term(x: ir.Expr):
+        """``(o, c)`` when ``x`` is ``o + c`` with ``o`` an offset, ``(o, 0)`` for ``o`` alone, else None."""
+        if isinstance(x, ir.Var) and x.name in offset_vars:
+            return x.name, 0
+        if isinstance(x, ir.Bin) and x.op == "+" and isinstance(x.a, ir.Var) and x.a.name in offset_vars \
+                and isinstance(x.b, ir.Const) and x.b.dtype is None and isinstance(x.b.value, int):
+            return x.a.name, x.b.value
+        return None
+
     least: dict[str, int] = {}
 
     def seen(x: ir.Expr):
-        if isinstance(x, ir.Var) and x.name in offset_vars:
-            least[x.name] = 0
-            return x
-        if isinstance(x, ir.Bin) and x.op == "+" and isinstance(x.a, ir.Var) and x.a.name in offset_vars \
-                and isinstance(x.b, ir.Const) and x.b.dtype is None and isinstance(x.b.value, int):
-            least[x.a.name] = min(least.get(x.a.name, x.b.value), x.b.value)
-            return x
+        t = term(x)
+        if t is not None:
+            least[t[0]] = min(least.get(t[0], t[1]), t[1])
+            return x    # do not look inside: the ``o`` of ``o + c`` is not a use of ``o`` alone
         return None
 
     map_statements(block, lambda e: map_expression(e, seen))
@@ -147,9 +153,9 @@ def rebase_offsets(block: list, offset_vars, types: dict) -> tuple[list, dict]:
         types[name] = ("int64", 0)
 
     def shift(x: ir.Expr):
-        if isinstance(x, ir.Bin) and x.op == "+" and isinstance(x.a, ir.Var) and x.a.name in moved \
-                and isinstance(x.b, ir.Const) and x.b.dtype is None and isinstance(x.b.value, int):
-            return ir.binop("+", ir.Var(new[x.a.name]), x.b.value - moved[x.a.name])
+        t = term(x)
+        if t is not None and t[0] in moved:
+            return ir.binop("+", ir.Var(new[t[0]]), t[1] - moved[t[0]])
         return None
 
     out = map_statements(block, lambda e: map_expression(e, shift))

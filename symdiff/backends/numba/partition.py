@@ -63,7 +63,7 @@ def _prefix(name: str) -> str:
 def partition(kernel: ir.Kernel) -> list[Part]:
     """The kernel's blocks packed into parts; each part reads what earlier parts (or the caller) made."""
     groups = _groups(kernel.blocks)
-    offsets = getattr(kernel, "offsets", None) or {}
+    offsets = kernel.offsets
     arg_text: dict[str, str] = {}     # offsets a part reads from a shifted base: their value as text
     if offsets:
         for k, g in enumerate(groups):

@@ -160,14 +160,13 @@ def plan_graph(inputs, outputs) -> Plan:
     # it is evaluated once either way (hoisted out of the loop), but inside the array's nest the
     # whole 0-d computation behind it (an unrolled integrator and its gradient) would be part of
     # that nest, and cutting a large nest recomputes what its pieces share
-    for n in order:
-        if n.shape != ():
-            mat.update(id(x) for x in n.inputs if x.shape == () and kinds[id(x)] in ("inline", "piecewise"))
-    # a reduction compared with its own input elsewhere (max's derivative) reads the stored input
     consumers: dict[int, int] = {}
     for n in order:
         for x in n.inputs:
             consumers[id(x)] = consumers.get(id(x), 0) + 1
+            if n.shape != () and x.shape == () and kinds[id(x)] in ("inline", "piecewise"):
+                mat.add(id(x))
+    # a reduction compared with its own input elsewhere (max's derivative) reads the stored input
     for n in order:
         if kinds[id(n)] == "reduction" and lowering_of(n).exact_input and consumers.get(id(n.inputs[0]), 0) > 1:
             mat.add(id(n.inputs[0]))
