@@ -120,6 +120,12 @@ class Op:
     differentiable: ClassVar[bool] = True
     is_input: ClassVar[bool] = False
     is_constant: ClassVar[bool] = False
+    #: the node's value is a tuple of arrays, read through ``tuple_get`` (loops)
+    multi_output: ClassVar[bool] = False
+    #: params holding closed subgraphs (``Body``): passes that rewrite or print graphs go inside
+    body_params: ClassVar[tuple[str, ...]] = ()
+    #: ``impl`` takes ``env=`` (the symbolic sizes), to evaluate a body with symbolic shapes
+    needs_env: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

@@ -32,10 +32,15 @@ def forward(outputs: Sequence[Node], wrt: Sequence[Node], tangents: Sequence[Nod
         if id(node) in tan or id(node) not in relevant:
             continue
         op = node.op
-        if not op.differentiable or not dt.is_float(node.dtype):
+        if not op.differentiable or not (dt.is_float(node.dtype) or op.multi_output):
             continue  # piecewise-constant: a consumer that needs its derivative raises below
+        if op.multi_output:   # a loop: integer inputs (a counter) carry no tangent
+            ts = [tan.get(id(x)) if dt.is_float(x.dtype) else None for x in node.inputs]
+            if any(t is not None for t in ts):
+                tan[id(node)] = op.jvp(ts, node, *node.inputs, nb=nb, **node.kw)
+            continue
         for i, x in enumerate(node.inputs):
-            if i not in op.nondiff_inputs and id(x) in relevant and not dt.is_float(x.dtype):
+            if i not in op.nondiff_inputs and id(x) in relevant and not (dt.is_float(x.dtype) or x.op.multi_output):
                 raise TypeError(
                     f"cannot differentiate through {op.name}: its input {x!r} is {x.dtype} "
                     "and depends on the variable; integer and boolean nodes have no derivative"

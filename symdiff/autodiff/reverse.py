@@ -60,12 +60,22 @@ def backward(seeds: Sequence[tuple[Node, Node]], wrt: Sequence[Node]) -> list[No
         cts = pending.pop(id(node), None)
         if not cts:
             continue
-        ct = ew.add_n(*cts)
-        adjoint[id(node)] = ct
         op = node.op
+        if op.multi_output:   # one cotangent per output, from the projections used
+            ct = _per_output(cts, len(op.output_types(node)))
+        else:
+            ct = ew.add_n(*cts)
+            adjoint[id(node)] = ct
+        if op.name == "tuple_get":   # hand the cotangent to the tuple node, marked with its output
+            t = node.inputs[0]
+            if id(t) in relevant:
+                pending.setdefault(id(t), []).append((node.kw["index"], ct))
+            continue
         needs = [id(x) in relevant and i not in op.nondiff_inputs for i, x in enumerate(node.inputs)]
         if not any(needs):
             continue
+        if op.multi_output:   # integer inputs of a loop (a counter) carry no derivative
+            needs = [need and dt.is_float(x.dtype) for x, need in zip(node.inputs, needs)]
         for x, need in zip(node.inputs, needs):
             if need and not dt.is_float(x.dtype):
                 raise TypeError(
@@ -81,3 +91,11 @@ def backward(seeds: Sequence[tuple[Node, Node]], wrt: Sequence[Node]) -> list[No
                 g = ew.cast(g, x.dtype)
             pending.setdefault(id(x), []).append(g)
     return [adjoint.get(id(w)) if id(w) in adjoint else creation.zeros_like(w) for w in wrt]
+
+
+def _per_output(cts: list, n: int) -> tuple:
+    """``[(output, cotangent), ...]`` summed per output; ``None`` where none arrived."""
+    per: list[list] = [[] for _ in range(n)]
+    for k, g in cts:
+        per[k].append(g)
+    return tuple(ew.add_n(*gs) if gs else None for gs in per)

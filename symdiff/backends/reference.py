@@ -81,8 +81,13 @@ class Plan:
                     kw = dict(kw)
                     for k in sym:
                         kw[k] = _resolve(kw[k], env)
-                v = op.impl(*[vals[i] for i in ins], **kw)
-                if not isinstance(v, np.ndarray) or v.dtype != dtype:
+                if op.needs_env:
+                    v = op.impl(*[vals[i] for i in ins], env=env, **kw)
+                else:
+                    v = op.impl(*[vals[i] for i in ins], **kw)
+                if op.multi_output:
+                    pass
+                elif not isinstance(v, np.ndarray) or v.dtype != dtype:
                     v = np.asarray(v, dtype=dtype)
                 vals[out] = v
                 for s in frees:
