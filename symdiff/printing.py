@@ -35,7 +35,27 @@ def count_nodes(outputs) -> int:
     >>> sd.count_nodes([sd.exp(x) + 1.0, sd.exp(x) * 2.0])
     3
     """
-    return sum(1 for n in toposort(_outputs(outputs)) if not (n.op.is_input or n.op.is_constant))
+    total, seen = 0, set()
+    work = [_outputs(outputs)]
+    while work:   # loop bodies count too, each distinct body once
+        for n in toposort(work.pop()):
+            if not (n.op.is_input or n.op.is_constant):
+                total += 1
+            for body in _bodies(n):
+                if body not in seen:
+                    seen.add(body)
+                    work.append(list(body.outputs))
+    return total
+
+
+def _bodies(node: Node) -> list:
+    return [node.kw[p] for p in node.op.body_params]
+
+
+def _body_title(node: Node, param: str, tag: str) -> str:
+    body = node.kw[param]
+    args = ", ".join(f"{a.op.label(a)} {shape_str(a.shape)}" for a in body.args)
+    return f"{param} of {node.op.label(node)} [id {tag}]: ({args}) -> {len(body.outputs)} outputs"
 
 
 MAX_DEPTH = 24  # deeper subtrees restart at the left margin, so output stays linear in size
@@ -86,6 +106,10 @@ def debugprint(outputs) -> str:
             for k in range(len(kids) - 1, -1, -1):
                 last = k == len(kids) - 1
                 stack.append((kids[k], child_lead if branch else " ", "└─ " if last else "├─ ", depth + 1))
+    for n in order:   # loop bodies: after the graph, indented, each with its own ids
+        for p in n.op.body_params:
+            lines.append(_body_title(n, p, labels[id(n)]))
+            lines += ["    " + line for line in debugprint(list(n.kw[p].outputs)).splitlines()]
     return "\n".join(lines)
 
 
@@ -105,7 +129,26 @@ def to_dot(outputs) -> str:
     order = toposort(outs)
     labels = _ids(order)
     lines = ["digraph symdiff {", "  rankdir=BT;", '  node [fontname="Helvetica"];']
+    lines += _dot_nodes(order, labels, "")
+    for k, y in enumerate(outs):
+        lines.append(f'  out{k} [label="output {k}", shape=plaintext];')
+        lines.append(f"  {labels[id(y)]} -> out{k};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _dot_nodes(order, labels, prefix: str) -> list[str]:
+    """Nodes and edges; a loop's bodies as clusters whose ids start with the loop's id."""
+    lines = []
     for n in order:
+        for p in n.op.body_params:
+            inner = toposort(list(n.kw[p].outputs))
+            sub = f"{prefix}{labels[id(n)]}_{p}_"
+            inner_labels = {i: sub + v for i, v in _ids(inner).items()}
+            title = _dot_escape(_body_title(n, p, labels[id(n)]))
+            lines.append(f'  subgraph cluster_{sub} {{ label="{title}"; style=dashed;')
+            lines += ["  " + line for line in _dot_nodes(inner, inner_labels, sub)]
+            lines.append("  }")
         text = _dot_escape(f"{n.op.label(n)}\\n{shape_str(n.shape)} {n.dtype}")
         if n.op.is_input:
             style = 'shape=ellipse, style=filled, fillcolor="#dbe9f6"'
@@ -117,11 +160,7 @@ def to_dot(outputs) -> str:
         for k, i in enumerate(n.inputs):
             edge = f' [label="{k}"]' if len(n.inputs) > 1 else ""
             lines.append(f"  {labels[id(i)]} -> {labels[id(n)]}{edge};")
-    for k, y in enumerate(outs):
-        lines.append(f'  out{k} [label="output {k}", shape=plaintext];')
-        lines.append(f"  {labels[id(y)]} -> out{k};")
-    lines.append("}")
-    return "\n".join(lines)
+    return lines
 
 
 def plan_source(inputs, outputs) -> str:

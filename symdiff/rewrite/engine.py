@@ -45,6 +45,7 @@ class Rewriter:
         self.final: dict[int, Node] = {}  # id(original or created) -> settled node
         self._keep: list[Node] = []  # keep originals alive so their ids stay unique
         self.fired: dict[str, int] = {}
+        self._bodies: dict = {}  # Body -> rewritten Body (a loop's body is rewritten once)
 
     def run(self, outputs: Sequence[Node]) -> list[Node]:
         for node in toposort(outputs):
@@ -56,10 +57,11 @@ class Rewriter:
         if got is not None:
             return got
         self._keep.append(node)
-        if node.inputs:
+        kw = self._rewrite_bodies(node)
+        if node.inputs or kw is not node.kw:
             inputs = tuple(self.final[id(i)] for i in node.inputs)
-            if any(a is not b for a, b in zip(inputs, node.inputs)):
-                rebuilt = node.op.make(*inputs, **node.kw)
+            if kw is not node.kw or any(a is not b for a, b in zip(inputs, node.inputs)):
+                rebuilt = node.op.make(*inputs, **kw)
                 if id(node) in self.protect:
                     self.protect = self.protect | {id(rebuilt)}
                 node_now = rebuilt
@@ -73,6 +75,24 @@ class Rewriter:
         self.final[id(settled)] = settled
         self._keep.extend((node_now, settled))
         return settled
+
+    def _rewrite_bodies(self, node: Node) -> dict:
+        """``node.kw`` with each loop body rewritten by the same rules (the kw itself when none changes)."""
+        if not node.op.body_params:
+            return node.kw
+        kw = node.kw
+        for p in node.op.body_params:
+            body = node.kw[p]
+            new = self._bodies.get(body)
+            if new is None:
+                inner = Rewriter([], protect=body.args)
+                inner.by_op, inner.wildcard = self.by_op, self.wildcard
+                new = body.with_outputs(inner.run(list(body.outputs)))
+                new = self._bodies[body] = body if new == body else new
+            if new is not body:
+                kw = dict(kw) if kw is node.kw else kw
+                kw[p] = new
+        return kw
 
     def _unsettled(self, root: Node) -> list[Node]:
         """Nodes under ``root`` not settled yet, inputs first (stops at settled nodes)."""
