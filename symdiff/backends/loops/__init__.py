@@ -9,7 +9,7 @@ loop indices are :class:`Idx`, symbolic sizes :class:`Dim`.
   tuple can key a cache) and their constructors;
 * ``analysis.py``: walks, loop axes and levels, affine forms, substitution;
 * ``stmt.py``: :class:`Assign` (``x = e``, ``x += e``, ``a[i] = e``),
-  :class:`For`, :class:`If`, :class:`Eval` (a call for its effect),
+  :class:`For`, :class:`While`, :class:`If`, :class:`Eval` (a call for its effect),
   :class:`Comment`; a :class:`Buffer` is an array the caller allocates and
   passes in, a :class:`Kernel` one compiled function;
 * ``names.py``: the names a block defines and reads, renaming, sizes;
@@ -26,12 +26,12 @@ from .cse import share_common
 from .expr import (Bin, Call, Cast, Const, Dim, Expr, Guard, Idx, Load, Select, Un, Var, as_expr, binop,
                    cast, cmp, const, dim_expr, is_index, shape_exprs)
 from .names import count, names_of, rename, rename_expr, weight
-from .stmt import Assign, Buffer, Comment, Eval, For, If, Kernel, Stmt, loop_nest
+from .stmt import Assign, Buffer, Comment, Eval, For, If, Kernel, Stmt, While, loop_nest
 from .text import ExprPrinter
 
 __all__ = [
     "Expr", "Const", "Var", "Idx", "Dim", "Bin", "Un", "Call", "Select", "Load", "Cast", "Guard",
-    "Stmt", "Assign", "For", "If", "Eval", "Comment", "Buffer", "Kernel",
+    "Stmt", "Assign", "For", "While", "If", "Eval", "Comment", "Buffer", "Kernel",
     "as_expr", "binop", "cmp", "const", "cast", "dim_expr", "shape_exprs", "walk", "children", "loop_axes",
     "level_of", "affine_in", "substitute", "is_index", "ExprPrinter", "loop_nest",
     "names_of", "rename", "rename_expr", "count", "weight", "share_common",

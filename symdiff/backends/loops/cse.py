@@ -13,7 +13,7 @@ import re
 from .analysis import substitute, walk
 from .expr import Load, Var
 from .names import names_of
-from .stmt import Assign, Eval, For, If
+from .stmt import Assign, Eval, For, If, While
 
 #: prefixes of the emitter's single-assignment temporaries: only these are merged
 TEMPORARIES = ("t", "p", "s")
@@ -38,7 +38,7 @@ def share_common(stmts: list) -> list:
                 written.add(s.target.array)
         elif isinstance(s, Eval):
             written.update(e.name for e in walk(s.expr) if isinstance(e, Var))
-        elif isinstance(s, (For, If)):
+        elif isinstance(s, (For, While, If)):
             stack.extend(s.body)
             stack.extend(getattr(s, "orelse", []))
     mergeable = {n for n, k in assigned.items() if k == 1 and re.sub(r"\d+$", "", n) in TEMPORARIES}
@@ -75,6 +75,8 @@ def _share(stmts, seen: dict, rename: dict, mergeable: set, written: set) -> lis
             out.append(Assign(target, value, s.op, s.note))
         elif isinstance(s, For):
             out.append(For(s.var, s.start, s.stop, _share(s.body, dict(seen), dict(rename), mergeable, written)))
+        elif isinstance(s, While):   # the condition is re-read after each pass: nothing shared across it
+            out.append(While(s.cond, _share(s.body, {}, {}, set(), written)))
         elif isinstance(s, If):
             cond = substitute(s.cond, rename) if rename else s.cond
             out.append(If(cond, _share(s.body, dict(seen), dict(rename), mergeable, written),

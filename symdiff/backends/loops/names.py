@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .expr import Bin, Call, Cast, Dim, Expr, Guard, Load, Select, Un, Var
 from .analysis import walk
-from .stmt import Assign, Comment, Eval, For, If
+from .stmt import Assign, Comment, Eval, For, If, While
 
 
 def _expr_names(e: Expr, used: dict, dims: dict) -> None:
@@ -64,6 +64,9 @@ def names_of(stmts: list) -> tuple[list, list, list]:
                 seen.add(s.var.name)
                 defined.append(s.var.name)
             stack.extend(reversed(s.body))
+        elif isinstance(s, While):
+            _expr_names(s.cond, used, dims)
+            stack.extend(reversed(s.body))
         elif isinstance(s, If):
             _expr_names(s.cond, used, dims)
             stack.extend(reversed(s.orelse))
@@ -104,6 +107,8 @@ def rename(stmts: list, names: dict, dims: dict) -> list:
         elif isinstance(s, For):
             out.append(For(rename_expr(s.var, names, dims), rename_expr(s.start, names, dims),
                            rename_expr(s.stop, names, dims), rename(s.body, names, dims)))
+        elif isinstance(s, While):
+            out.append(While(rename_expr(s.cond, names, dims), rename(s.body, names, dims)))
         elif isinstance(s, If):
             out.append(If(rename_expr(s.cond, names, dims), rename(s.body, names, dims), rename(s.orelse, names, dims)))
         elif isinstance(s, Comment):
@@ -132,7 +137,7 @@ def weight(s) -> int:
         exprs = (s.expr,)
     elif isinstance(s, For):
         exprs = (s.start, s.stop)
-    elif isinstance(s, If):
+    elif isinstance(s, (If, While)):
         exprs = (s.cond,)
     else:
         exprs = ()
@@ -147,7 +152,7 @@ def count(stmts: list) -> int:
     while stack:
         s = stack.pop()
         total += weight(s)
-        if isinstance(s, (For, If)):
+        if isinstance(s, (For, While, If)):
             stack.extend(s.body)
             stack.extend(getattr(s, "orelse", ()))
     return total

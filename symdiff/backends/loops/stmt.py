@@ -34,6 +34,14 @@ class For(Stmt):
 
 
 @dataclass(eq=False)
+class While(Stmt):
+    """``while cond: body`` (a loop whose trip count is known only at run time)."""
+
+    cond: Expr
+    body: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
 class If(Stmt):
     cond: Expr
     body: list = field(default_factory=list)

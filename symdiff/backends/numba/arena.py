@@ -97,6 +97,8 @@ def map_statements(block: list, expr) -> list:
             out.append(ir.Eval(expr(s.expr), s.note))
         elif isinstance(s, ir.For):
             out.append(ir.For(s.var, expr(s.start), expr(s.stop), map_statements(s.body, expr)))
+        elif isinstance(s, ir.While):
+            out.append(ir.While(expr(s.cond), map_statements(s.body, expr)))
         elif isinstance(s, ir.If):
             out.append(ir.If(expr(s.cond), map_statements(s.body, expr), map_statements(s.orelse, expr)))
         else:

@@ -124,6 +124,11 @@ class NumbaPrinter(ir.ExprPrinter):
             self.in_long_loop = not (isinstance(trips, ir.Const) and trips.value < SHORT_LOOP)
             self.block(s.body, ind + "    ", out)
             self.in_long_loop = outer
+        elif isinstance(s, ir.While):
+            out.append(f"{ind}while {self.expr(s.cond)}:")
+            outer, self.in_long_loop = self.in_long_loop, True
+            self.block(s.body, ind + "    ", out)
+            self.in_long_loop = outer
         elif isinstance(s, ir.If):
             out.append(f"{ind}if {self.expr(s.cond)}:")
             self.block(s.body, ind + "    ", out)

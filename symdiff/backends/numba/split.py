@@ -63,7 +63,7 @@ def _guards(stmts):
                     yield e
             stack.extend(s.body)
             stack.extend(s.orelse)
-        elif isinstance(s, ir.For):
+        elif isinstance(s, (ir.For, ir.While)):
             stack.extend(s.body)
 
 
@@ -213,6 +213,8 @@ def specialise(stmts: list, truth: dict) -> list:
                 out.append(ir.If(cond, specialise(s.body, truth), specialise(s.orelse, truth)))
         elif isinstance(s, ir.For):
             out.append(ir.For(s.var, s.start, s.stop, specialise(s.body, truth)))
+        elif isinstance(s, ir.While):
+            out.append(ir.While(s.cond, specialise(s.body, truth)))
         else:
             out.append(s)
     return out

@@ -31,42 +31,84 @@ def _copy(dst: str, src: str, shape, em, lead: tuple = ()) -> ir.Stmt:
     return ir.loop_nest(idx, shape, [ir.Assign(ir.Load(dst, lead + idx), ir.Load(src, idx))])
 
 
+def _checks(*bodies):
+    from ..emitter import plan_checks
+    from ..planner import plan_graph
+
+    out = []
+    for body in bodies:
+        out += [c for c in plan_checks(plan_graph(body.args, body.outputs)) if c not in out]
+    return out
+
+
+def _start(em, args, init, consts, n_consts) -> tuple[list, dict]:
+    """Carries (a local scalar or a buffer of the loop's own, set to ``init``) and the captured values' bindings."""
+    bindings: dict[int, str] = {}
+    carry: list[str] = []
+    for a, x in zip(args[:len(init)], init):
+        if a.ndim == 0:
+            v = em.fresh("c")
+            em.out(ir.Assign(ir.Var(v), _value(em, x), note="carry"))
+            em.kb.types[v] = (a.dtype.name, 0)
+        else:
+            v = em.buffer(a.shape, a.dtype, note=" (carry)")
+            em.out(_copy(v, em.vars[id(x)], a.shape, em))
+        carry.append(v)
+        bindings[id(a)] = v
+    for a, k in zip(args[len(args) - n_consts:], consts):
+        if a.ndim == 0 and id(k) not in em.vars:
+            v = em.fresh("k")
+            em.out(ir.Assign(ir.Var(v), _value(em, k)))
+            em.kb.types[v] = (a.dtype.name, 0)
+            bindings[id(a)] = v
+        else:
+            bindings[id(a)] = em.vars[id(k)]
+    return carry, bindings
+
+
+def _emit_body(em, body, bindings, outputs=None):
+    """The body's plan emitted with ``bindings``: (statements, the sub-emitter, buffers it made)."""
+    from ..emitter import PlanEmitter
+    from ..planner import plan_graph
+
+    outs = list(body.outputs if outputs is None else outputs)
+    before = len(em.kb.buffers)
+    sub = PlanEmitter(em.kb, plan_graph(list(body.args), outs), bindings)
+    stmts = sub.emit()
+    return stmts, sub, {b.name for b in em.kb.buffers[before:]}
+
+
+def _update(em, sub, own, args, carry, outs) -> list:
+    """The carries set to the body's results; a result living in another carry's variable is staged first."""
+    staged, updates = [], []
+    for a, v, o in zip(args, carry, outs):
+        r = sub.vars.get(id(o))
+        if r == v:
+            continue
+        if a.ndim == 0:
+            tmp = em.fresh("n")
+            em.kb.types[tmp] = (a.dtype.name, 0)
+            staged.append(ir.Assign(ir.Var(tmp), _value(sub, o)))
+            updates.append(ir.Assign(ir.Var(v), ir.Var(tmp)))
+        elif r in own:
+            updates.append(_copy(v, r, a.shape, em))
+        else:
+            tmp = em.buffer(a.shape, a.dtype, note=" (next carry)")
+            staged.append(_copy(tmp, r, a.shape, em))
+            updates.append(_copy(v, tmp, a.shape, em))
+    return staged + updates
+
+
 class _Scan(Step):
     def call_checks(self, node):
-        from ..emitter import plan_checks
-        from ..planner import plan_graph
-
-        body = node.kw["body"]
-        return plan_checks(plan_graph(body.args, body.outputs))
+        return _checks(node.kw["body"])
 
     def emit(self, em, node):
-        from ..emitter import PlanEmitter
-        from ..planner import plan_graph
-
         kw = node.kw
         body, nc, nx, length = kw["body"], kw["n_carry"], kw["n_xs"], kw["length"]
         args, outs = body.args, body.outputs
         init, xs, consts = node.inputs[:nc], node.inputs[nc:nc + nx], node.inputs[nc + nx:]
-        bindings: dict[int, str] = {}
-        carry: list[str] = []
-        for a, x in zip(args[:nc], init):        # carries: a local scalar or a buffer of our own
-            if a.ndim == 0:
-                v = em.fresh("c")
-                em.out(ir.Assign(ir.Var(v), _value(em, x), note="carry"))
-                em.kb.types[v] = (a.dtype.name, 0)
-            else:
-                v = em.buffer(a.shape, a.dtype, note=" (carry)")
-                em.out(_copy(v, em.vars[id(x)], a.shape, em))
-            carry.append(v)
-            bindings[id(a)] = v
-        for a, k in zip(args[nc + nx:], consts):  # captured values: their own variables
-            if a.ndim == 0 and id(k) not in em.vars:
-                v = em.fresh("k")
-                em.out(ir.Assign(ir.Var(v), _value(em, k)))
-                em.kb.types[v] = (a.dtype.name, 0)
-                bindings[id(a)] = v
-            else:
-                bindings[id(a)] = em.vars[id(k)]
+        carry, bindings = _start(em, args, init, consts, len(consts))
         ys = [em.buffer((length,) + y.shape, y.dtype, note=" (stacked ys)") for y in outs[nc:]]
         t = ir.Var(em.fresh("t"))
         stop = ir.dim_expr(length)
@@ -80,35 +122,39 @@ class _Scan(Step):
             loop.append(ir.Assign(ir.Var(v), ir.Load(em.vars[id(x)], (step,))))
             em.kb.types[v] = (a.dtype.name, a.ndim)
             bindings[id(a)] = v
-        before = len(em.kb.buffers)
-        sub = PlanEmitter(em.kb, plan_graph(list(args), list(outs)), bindings)
-        loop += sub.emit()
-        own = {b.name for b in em.kb.buffers[before:]}
-        result = [sub.vars[id(o)] if id(o) in sub.vars else None for o in outs]
-        for y, buf, r, o in zip(outs[nc:], ys, result[nc:], outs[nc:]):
+        stmts, sub, own = _emit_body(em, body, bindings)
+        loop += stmts
+        for buf, o in zip(ys, outs[nc:]):
             if o.ndim == 0:
                 loop.append(ir.Assign(ir.Load(buf, (step,)), _value(sub, o)))
             else:
-                loop.append(_copy(buf, r, o.shape, em, lead=(step,)))
-        # carries: stage values that live in another carry's variable, then update them all
-        staged, updates = [], []
-        for a, v, r, o in zip(args[:nc], carry, result[:nc], outs[:nc]):
-            if r == v:
-                continue
-            if a.ndim == 0:
-                tmp = em.fresh("n")
-                em.kb.types[tmp] = (a.dtype.name, 0)
-                staged.append(ir.Assign(ir.Var(tmp), _value(sub, o)))
-                updates.append(ir.Assign(ir.Var(v), ir.Var(tmp)))
-            elif r in own:
-                updates.append(_copy(v, r, a.shape, em))
-            else:
-                tmp = em.buffer(a.shape, a.dtype, note=" (next carry)")
-                staged.append(_copy(tmp, r, a.shape, em))
-                updates.append(_copy(v, tmp, a.shape, em))
-        loop += staged + updates
+                loop.append(_copy(buf, sub.vars[id(o)], o.shape, em, lead=(step,)))
+        loop += _update(em, sub, own, args[:nc], carry, outs[:nc])
         em.out(ir.For(t, ir.Const(0), stop, loop))
         em.vars[id(node)] = tuple(carry + ys)
+
+
+class _WhileLoop(Step):
+    def call_checks(self, node):
+        return _checks(node.kw["cond"], node.kw["body"])
+
+    def emit(self, em, node):
+        cond, body, nc = node.kw["cond"], node.kw["body"], node.kw["n_carry"]
+        args = body.args
+        carry, bindings = _start(em, args, node.inputs[:nc], node.inputs[nc:], len(node.inputs) - nc)
+        go = em.fresh("w")
+        em.kb.types[go] = ("bool", 0)
+
+        def test():
+            stmts, sub, _ = _emit_body(em, cond, dict(bindings))
+            return stmts + [ir.Assign(ir.Var(go), _value(sub, cond.outputs[0]))]
+
+        for s in test():
+            em.out(s)
+        stmts, sub, own = _emit_body(em, body, dict(bindings))
+        loop = stmts + _update(em, sub, own, args[:nc], carry, body.outputs) + test()
+        em.out(ir.While(ir.Var(go), loop))
+        em.vars[id(node)] = tuple(carry)
 
 
 class _TupleGet(Step):
@@ -122,3 +168,4 @@ class _TupleGet(Step):
 register("loop_arg", Array())
 register("scan", _Scan())
 register("tuple_get", _TupleGet())
+register("while_loop", _WhileLoop())
