@@ -44,3 +44,25 @@ def descendants_within(order: list[Node], sources: Iterable[Node]) -> set[int]:
         if id(node) not in reached and any(id(i) in reached for i in node.inputs):
             reached.add(id(node))
     return reached
+
+
+def all_nodes(outputs: Iterable[Node]) -> list[Node]:
+    """Every node of the graph and of the loop bodies inside it (each body once), graph first.
+
+    >>> import symdiff as sd
+    >>> c, _ = sd.scan(lambda c, x: (c * x, None), sd.scalar("c"), sd.vector("xs", 3))
+    >>> sorted({n.op.name for n in all_nodes([c])} - {n.op.name for n in toposort([c])})
+    ['loop_arg', 'multiply']
+    """
+    out: list[Node] = []
+    seen_bodies: set = set()
+    work = [list(outputs)]
+    while work:
+        for n in toposort(work.pop()):
+            out.append(n)
+            for p in n.op.body_params:
+                body = n.kw[p]
+                if body not in seen_bodies:
+                    seen_bodies.add(body)
+                    work.append(list(body.outputs))
+    return out

@@ -194,6 +194,7 @@ class OpCase:
     hess_atol: float = 1e-5
     sizes: tuple = ()       # ((name, size), ...) for symbolic dimensions in the args' shapes
     alt_sizes: tuple = ()   # other sizes: the same compiled function must serve them too
+    forward_only: bool = False  # no reverse mode (while_loop): only the forward-mode tests run
 
     # -- helpers used by the checkers ---------------------------------------
     def symbols(self) -> list:
@@ -1023,6 +1024,8 @@ sym_case("zeros_like_plus", lambda x: sd.zeros_like(x) + sd.sin(x),
 sym_case("take_axis0", lambda x: sd.take(x, np.array([0, 0]), axis=0),
          lambda x: np.take(x, np.array([0, 0]), axis=0), A(("n", 2)))
 
+
+from tests import optable_loops  # noqa: E402,F401  (loop rows: scan, fori_loop, while_loop)
 
 # ---------------------------------------------------------------------------
 # Sanity of the table itself
