@@ -80,6 +80,8 @@ class NumbaPrinter(ir.ExprPrinter):
             return f"{args[0]}.T"
         if fn == "slice":
             return f"{args[0]}[{args[1]}:{args[2]}]"
+        if fn == "row":   # a view of one row of an array (a loop's slice of its xs)
+            return f"{args[0]}[{args[1]}]"
         if fn == "all_le":
             return "(" + " <= ".join(args) + ")"
         if fn == "true":

@@ -119,7 +119,8 @@ class _Scan(Step):
             em.kb.types[step.name] = ("int64", 0)
         for a, x in zip(args[nc:nc + nx], xs):   # this step's slice of each xs (a view for arrays)
             v = em.fresh("x")
-            loop.append(ir.Assign(ir.Var(v), ir.Load(em.vars[id(x)], (step,))))
+            row = ir.Load(em.vars[id(x)], (step,)) if a.ndim == 0 else ir.Call("row", (em.var_of(x), step))
+            loop.append(ir.Assign(ir.Var(v), row))
             em.kb.types[v] = (a.dtype.name, a.ndim)
             bindings[id(a)] = v
         stmts, sub, own = _emit_body(em, body, bindings)
