@@ -45,7 +45,9 @@ def simplify(outputs, fast_math: bool = False):
          └─ negative [id B] (3,) float64
              └─ x [id A] (3,) float64
     """
-    return _restore(outputs, rewrite(_flatten(outputs), ALL_RULES, fast_math=fast_math))
+    from .loops import merge_loops
+
+    return _restore(outputs, merge_loops(rewrite(_flatten(outputs), ALL_RULES, fast_math=fast_math)))
 
 
 def stabilize(outputs: list[Node], protect: Iterable[Node] = ()) -> list[Node]:

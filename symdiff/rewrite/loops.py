@@ -1,0 +1,122 @@
+"""Merging loops that run the same iterations: one pass over the data instead of two.
+
+Differentiation makes loops that repeat a loop already in the graph: the
+reverse-mode rule of ``scan`` runs the forward sweep again to stack its
+carries, and forward mode runs the primal carries next to their tangents.
+A scan ``A`` is *contained* in a scan ``B`` when every argument of ``A``'s
+body is an argument of ``B``'s body in the same role, bound to the same
+input, and ``B`` updates each of ``A``'s carries with the same node: then
+``B`` computes ``A``'s carries step by step, and ``A``'s stacked outputs
+can be added to ``B``'s. ``merge_loops`` does that until no loop is
+contained in another (inside loop bodies too), so the value and the gradient
+of a loop take one forward sweep and one reverse sweep.
+
+>>> import symdiff as sd
+>>> xs = sd.vector("xs", 5)
+>>> c, _ = sd.scan(lambda c, x: (sd.sin(c) + x, None), sd.scalar("c0"), xs)
+>>> g = sd.grad(c, xs)
+>>> loops = lambda outs: sum(n.op.name == "scan" for n in sd.traversal.toposort(outs))
+>>> loops([c, g]), loops(merge_loops([c, g]))
+(3, 2)
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..graph import Node
+from ..ops.control.body import Body, substitute
+from ..ops.control.scan import make_scan
+from ..ops.control.tuples import tuple_get
+from ..traversal import toposort
+
+
+def _role(kw, j: int) -> int:
+    return 0 if j < kw["n_carry"] else 1 if j < kw["n_carry"] + kw["n_xs"] else 2
+
+
+def _contained(a: Node, b: Node) -> dict | None:
+    """``{argument position in A: position in B}`` when scan ``a`` is contained in scan ``b``, else None."""
+    ka, kb = a.kw, b.kw
+    if (ka["length"], ka["reverse"], ka["checkpoint"]) != (kb["length"], kb["reverse"], kb["checkpoint"]):
+        return None
+    pos = {id(x): j for j, x in enumerate(kb["body"].args)}
+    where = {}
+    for j, arg in enumerate(ka["body"].args):
+        jb = pos.get(id(arg))
+        if jb is None or _role(ka, j) != _role(kb, jb) or a.inputs[j] is not b.inputs[jb]:
+            return None
+        if j < ka["n_carry"] and kb["body"].outputs[jb] is not ka["body"].outputs[j]:
+            return None
+        where[j] = jb
+    return where
+
+
+def _merge_into(a: Node, b: Node, where: dict) -> tuple[Node, dict, dict]:
+    """``b`` extended with ``a``'s stacked outputs; maps of output positions of ``a`` and ``b``."""
+    ka, kb = a.kw, b.kw
+    bb = kb["body"]
+    outs = list(bb.outputs)
+    ys_b = {id(y): k for k, y in enumerate(outs) if k >= kb["n_carry"]}
+    map_a = {j: where[j] for j in range(ka["n_carry"])}
+    for k, y in enumerate(ka["body"].outputs[ka["n_carry"]:], start=ka["n_carry"]):
+        if id(y) not in ys_b:
+            ys_b[id(y)] = len(outs)
+            outs.append(y)
+        map_a[k] = ys_b[id(y)]
+    if len(outs) == len(bb.outputs):
+        return b, map_a, {}
+    new = make_scan(Body(bb.args, outs), list(b.inputs), kb["n_carry"], kb["n_xs"], kb["length"],
+                    kb["reverse"], kb["checkpoint"])
+    return new, map_a, {k: k for k in range(len(bb.outputs))}
+
+
+def merge_loops(outputs: Sequence[Node]) -> list[Node]:
+    """The graph of ``outputs`` with every scan contained in another merged into it (bodies too)."""
+    outputs = _inside_bodies(list(outputs))
+    while True:
+        order = toposort(outputs)
+        scans = [n for n in order if n.op.name == "scan"]
+        found = None
+        for a in scans:
+            for b in scans:
+                if a is not b and (where := _contained(a, b)) is not None:
+                    found = (a, b, where)
+                    break
+            if found:
+                break
+        if found is None:
+            return outputs
+        a, b, where = found
+        new, map_a, map_b = _merge_into(a, b, where)
+        mapping = {}
+        for n in order:
+            if n.op.name == "tuple_get" and n.inputs[0] is a:
+                mapping[id(n)] = tuple_get(new, map_a[n.kw["index"]])
+            elif n.op.name == "tuple_get" and n.inputs[0] is b and new is not b:
+                mapping[id(n)] = tuple_get(new, map_b[n.kw["index"]])
+        outputs = substitute(outputs, mapping)
+
+
+def _inside_bodies(outputs: list[Node]) -> list[Node]:
+    """The graph with the loops inside every loop body merged (each body once)."""
+    memo: dict = {}
+    done: dict[int, Node] = {}
+    changed = False
+    for n in toposort(outputs):
+        ins = tuple(done[id(x)] for x in n.inputs)
+        kw = n.kw
+        for p in n.op.body_params:
+            body = n.kw[p]
+            if body not in memo:
+                new = merge_loops(list(body.outputs))
+                memo[body] = body if all(x is y for x, y in zip(new, body.outputs)) else body.with_outputs(new)
+            if memo[body] is not body:
+                kw = dict(kw) if kw is n.kw else kw
+                kw[p] = memo[body]
+        if kw is not n.kw or any(x is not y for x, y in zip(ins, n.inputs)):
+            done[id(n)] = n.op.make(*ins, **kw)
+            changed = True
+        else:
+            done[id(n)] = n
+    return [done[id(y)] for y in outputs] if changed else outputs
