@@ -86,7 +86,7 @@ def merge_loops(outputs: Sequence[Node]) -> list[Node]:
             if found:
                 break
         if found is None:
-            return outputs
+            return prune_loops(outputs)
         a, b, where = found
         new, map_a, map_b = _merge_into(a, b, where)
         mapping = {}
@@ -120,3 +120,69 @@ def _inside_bodies(outputs: list[Node]) -> list[Node]:
         else:
             done[id(n)] = n
     return [done[id(y)] for y in outputs] if changed else outputs
+
+
+def prune_loops(outputs: Sequence[Node]) -> list[Node]:
+    """Scans without the outputs nobody reads, and without the carries and arguments only those need.
+
+    Reverse mode computes the cotangent of every float input of a loop; the
+    ones not asked for (the data a model is fitted to) would otherwise be
+    stacked over every step.
+    """
+    outputs = list(outputs)
+    order = toposort(outputs)
+    used: dict[int, set] = {}
+    for n in order:
+        if n.op.name == "tuple_get":
+            used.setdefault(id(n.inputs[0]), set()).add(n.kw["index"])
+    mapping: dict[int, Node] = {}
+    for n in order:
+        if n.op.name != "scan":
+            continue
+        kept = _live(n, used.get(id(n), set()))
+        if kept is None:
+            continue
+        new, out_pos = kept
+        for t in order:
+            if t.op.name == "tuple_get" and t.inputs[0] is n:
+                mapping[id(t)] = tuple_get(new, out_pos[t.kw["index"]])
+    return substitute(outputs, mapping) if mapping else outputs
+
+
+def _live(node: Node, used: set):
+    """The scan keeping what ``used`` outputs need, and old -> new output positions; None if all is live."""
+    kw = node.kw
+    body, nc, nx = kw["body"], kw["n_carry"], kw["n_xs"]
+    args, outs = body.args, body.outputs
+    live = set(used)
+    order = toposort(list(outs))
+    while True:   # a carry read by a live output is live
+        need = _arguments_needed(order, [outs[k] for k in live], args)
+        more = {k for k in range(nc) if k in need and k not in live}
+        if not more:
+            break
+        live |= more
+    keep_args = sorted(need | {k for k in live if k < nc})
+    keep_outs = [k for k in range(nc) if k in live] + [k for k in range(nc, len(outs)) if k in live]
+    if len(keep_args) == len(args) and len(keep_outs) == len(outs):
+        return None
+    carries = [k for k in keep_args if k < nc]
+    if carries != [k for k in keep_outs if k < nc]:
+        return None   # a carry read but not updated cannot happen; keep the loop as it is
+    new_body = Body([args[j] for j in keep_args], [outs[k] for k in keep_outs])
+    new = make_scan(new_body, [node.inputs[j] for j in keep_args], len(carries),
+                    sum(1 for j in keep_args if nc <= j < nc + nx), kw["length"], kw["reverse"], kw["checkpoint"])
+    return new, {k: p for p, k in enumerate(keep_outs)}
+
+
+def _arguments_needed(order, roots, args) -> set:
+    """Positions of the ``args`` that ``roots`` depend on."""
+    pos = {id(a): j for j, a in enumerate(args)}
+    reach = {id(r) for r in roots}
+    need = set()
+    for n in reversed(order):
+        if id(n) in reach:
+            if id(n) in pos:
+                need.add(pos[id(n)])
+            reach.update(id(x) for x in n.inputs)
+    return need

@@ -183,7 +183,8 @@ class _AnyOp(P):
 
 
 def _all_constant_inputs(node: Node) -> bool:
-    return bool(node.inputs) and all(i.op.is_constant for i in node.inputs) and all(
+    # a loop is not folded: its value is a tuple, and its run time is not bounded by its result's size
+    return bool(node.inputs) and not node.op.multi_output and all(i.op.is_constant for i in node.inputs) and all(
         isinstance(d, int) for d in node.shape) and not any(
         isinstance(node.kw.get(k), str) for k in node.op.dim_params)
 

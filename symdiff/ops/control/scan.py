@@ -205,7 +205,11 @@ def segment_length(length, checkpoint) -> int | None:
         if not isinstance(length, int):
             raise ValueError(f"scan: checkpoint={checkpoint!r} needs a known length, got the symbolic length {length!r}; "
                              "give the segment length as an int")
-        return max(1, math.isqrt(max(length - 1, 0)) + 1)
+        root = max(1, math.isqrt(max(length - 1, 0)) + 1)
+        # a divisor of the length near its square root leaves no tail: the xs are regrouped as a
+        # view, where a tail would make the scan read a copy of the head
+        near = [k for k in range(max(1, root // 2), 2 * root + 1) if length % k == 0]
+        return min(near, key=lambda k: abs(k - root)) if near else root
     if isinstance(checkpoint, (int, np.integer)) and not isinstance(checkpoint, bool) and checkpoint >= 1:
         return int(checkpoint)
     raise ValueError(f"scan: checkpoint must be None, True, 'sqrt' or a positive int, got {checkpoint!r}")
