@@ -25,6 +25,8 @@ KEY_LINES = {
     "mlp_training.py": "final training accuracy",
     "newton_rosenbrock.py": "Newton's method converged to the minimum in both dimensions",
     "sympy_to_compiled.py": "both routes agree on 200,000 states",
+    "ode_parameter_fit.py": "recovered the ODE's parameters from noisy observations",
+    "rnn_training.py": "the recurrent network learned to predict the sequence",
 }
 
 SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))

@@ -155,7 +155,11 @@ class NestEmitter:
         v = ir.Var(self.pe.fresh("p"))
         outer, into, first = scope, None, None
         for piece in lowering_of(n).pieces(n, index):
-            tested = [ir.loop_axes(c) for c in piece.conds]
+            known = [_known(c) for c in piece.conds]
+            if False in known:
+                continue   # a piece never read at this (constant) index: not even expanded
+            conds = [c for c, k in zip(piece.conds, known) if k is None]
+            tested = [ir.loop_axes(c) for c in conds]
             gaxes = outer.guard_axes | frozenset().union(*tested)
             block = Scope(outer, gaxes, sealed=any(not t for t in tested))
             saved, self.scope = self.scope, block
@@ -164,20 +168,23 @@ class NestEmitter:
             finally:
                 self.scope = saved
             block.body.append(ir.Assign(v, val, note=label(n)))
-            test = ir.If(_conjunction(piece.conds), block.body, [])
+            test = ir.If(_conjunction(conds) if conds else ir.Const(True, "bool"), block.body, [])
             if first is None:
                 first = test
             else:
                 into.append(test)
             into = test.orelse
+            if not conds:
+                break      # this piece always holds here: the later ones and the zero are never reached
             outer = Scope(outer, gaxes, sealed=block.sealed)   # the else branch: under the same tests
             outer.body = into
-        zero = ir.Assign(v, ir.const(0, n.dtype))
-        if first is None:
-            scope.add(zero, level)
         else:
+            zero = ir.Assign(v, ir.const(0, n.dtype))
+            if first is None:
+                scope.add(zero, level)
+                return v
             into.append(zero)
-            scope.add(first, level)
+        scope.add(first, level)
         return v
 
     # -- roots ---------------------------------------------------------------------------------
@@ -297,6 +304,13 @@ class NestEmitter:
                       self.r)
         self._guarded(n, work)
         pe.bind(n, out)
+
+
+def _known(c: ir.Expr) -> bool | None:
+    """The value of a guard on constants (a constant index), else None."""
+    if isinstance(c, ir.Guard) and all(isinstance(e, ir.Const) and e.dtype is None for e in (c.entry, c.lo, c.hi)):
+        return c.lo.value <= c.entry.value < c.hi.value
+    return None
 
 
 def _conjunction(conds) -> ir.Expr:
