@@ -182,7 +182,7 @@ def main(argv=None):
                 r = run_child(impl, "memory", steps, cp)
                 results["rows"].append({"what": "memory", "steps": steps, "impl": impl, "checkpoint": cp, **r})
                 print(f"memory      T={steps:<7d} {impl:8s} checkpoint={str(cp):5s} " + (
-                    r.get("error") or f"peak {r['peak_bytes'] / 1e6:.2f} MB"), flush=True)
+                    r.get("error") or f"peak {r['peak_bytes'] / 1e3:.1f} kB"), flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -75,8 +75,60 @@ def _expr(d: Dim):
     return sympy.Integer(d) if isinstance(d, int) else _sympy(d)
 
 
+_LINEAR = re.compile(r"(-?)(?:(\d+)\*)?([A-Za-z_][A-Za-z0-9_]*)(?: ([+-]) (\d+))?")
+_LINEAR_NEG = re.compile(r"(\d+) - (?:(\d+)\*)?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _linear(d: Dim):
+    """``(name, c, k)`` for ``c*name + k`` in SymPy's printed form (or an int: name None), else None."""
+    if isinstance(d, int):
+        return None, 0, d
+    m = _LINEAR.fullmatch(d)
+    if m and not keyword.iskeyword(m.group(3)):
+        c = int(m.group(2) or 1) * (-1 if m.group(1) else 1)
+        k = int(m.group(5) or 0) * (-1 if m.group(4) == "-" else 1)
+        return m.group(3), c, k
+    m = _LINEAR_NEG.fullmatch(d)
+    if m and not keyword.iskeyword(m.group(3)):
+        return m.group(3), -int(m.group(2) or 1), int(m.group(1))
+    return None
+
+
+def _linear_str(name: str, c: int, k: int) -> Dim:
+    """``c*name + k`` printed as SymPy prints it (``2*n + 2``, ``n - 1``, ``5 - n``, ``-n - 1``)."""
+    if c == 0:
+        return k
+    term = name if abs(c) == 1 else f"{abs(c)}*{name}"
+    if c > 0:
+        return term if k == 0 else f"{term} {'+' if k > 0 else '-'} {abs(k)}"
+    if k > 0:
+        return f"{k} - {term}"
+    return f"-{term}" if k == 0 else f"-{term} - {abs(k)}"
+
+
+def _fast(op: str, a: Dim, b: Dim) -> Dim | None:
+    """The result without SymPy when both sides are linear in one name (SymPy's import costs ~1 s)."""
+    la, lb = _linear(a), _linear(b)
+    if la is None or lb is None:
+        return None
+    (na, ca, ka), (nb, cb, kb) = la, lb
+    if op in "+-":
+        if na and nb and na != nb:
+            return None
+        s = 1 if op == "+" else -1
+        return _linear_str(na or nb, ca + s * cb, ka + s * kb)
+    if na and nb:
+        return None
+    if na is None:   # a is an int
+        return _linear_str(nb, ka * cb, ka * kb)
+    return _linear_str(na, kb * ca, kb * ka)
+
+
 @functools.lru_cache(maxsize=4096)
 def _binary(op: str, a: Dim, b: Dim) -> Dim:
+    fast = _fast(op, a, b)
+    if fast is not None:
+        return fast
     import sympy
 
     x, y = _expr(a), _expr(b)

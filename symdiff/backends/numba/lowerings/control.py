@@ -81,11 +81,14 @@ def _emit_body(em, body, bindings, outputs=None):
 def _update(em, sub, own, args, carry, outs) -> list:
     """The carries set to the body's results; a result living in another carry's variable is staged first."""
     staged, updates = [], []
+    carries = set(carry)
     for a, v, o in zip(args, carry, outs):
         r = sub.vars.get(id(o))
         if r == v:
             continue
-        if a.ndim == 0:
+        if a.ndim == 0 and r not in carries:   # a value of this pass: no carry update can change it
+            updates.append(ir.Assign(ir.Var(v), _value(sub, o)))
+        elif a.ndim == 0:
             tmp = em.fresh("n")
             em.kb.types[tmp] = (a.dtype.name, 0)
             staged.append(ir.Assign(ir.Var(tmp), _value(sub, o)))
