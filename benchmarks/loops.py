@@ -1,9 +1,11 @@
 """Loops as graph nodes: compile time, run time and checkpoint memory, symdiff against JAX's lax.scan.
 
-    python -m benchmarks.loops [--impl symdiff,jax] [--steps 1000] [--json out.json]
+    python -m benchmarks.loops [--impl symdiff,jax,pytensor] [--steps 1000] [--json out.json]
 
 Every measurement runs in a new Python process with empty caches (a fresh
-``SYMDIFF_CACHE_DIR``; JAX keeps no persistent cache by default):
+``SYMDIFF_CACHE_DIR`` and PyTensor compiledir; JAX keeps no persistent cache
+by default); imports are not timed. PyTensor (its ``scan``, default mode) is
+optional: run it where it is installed.
 
 * ``lv_grad``: explicit-Euler Lotka-Volterra over T steps (a scan), the squared
   error of the whole trajectory against data and its gradient with respect
@@ -105,6 +107,27 @@ def _jax(steps, what, checkpoint=None):
     return (lambda *a: jax.block_until_ready(f(*a))), (np.array(P0), data(steps))
 
 
+def _pytensor(steps, what, checkpoint=None):
+    import numpy as np
+    import pytensor
+    import pytensor.tensor as pt
+
+    p, obs = pt.dvector("p"), pt.dmatrix("obs")
+
+    def step(o, x, y, p):   # PyTensor's scan: sequences, then carries, then non-sequences
+        x2, y2 = lv_step(p, (x, y))
+        return x2, y2, (x2 - o[0]) ** 2 + (y2 - o[1]) ** 2
+
+    one = pt.constant(np.float64(1.0))
+    (_, _, err), _ = pytensor.scan(step, sequences=[obs], outputs_info=[one, one, None], non_sequences=[p])
+    loss = err.sum()
+    outs = [loss, pytensor.grad(loss, p)]
+    if what == "lv_hessian":
+        outs.append(pytensor.gradient.hessian(loss, p))
+    f = pytensor.function([p, obs], outs)
+    return f, (np.array(P0), data(steps))
+
+
 def child(impl, what, steps, checkpoint):
     """One measurement in this (fresh) process; prints one JSON line. Imports are not timed."""
     import time
@@ -114,10 +137,12 @@ def child(impl, what, steps, checkpoint):
         import numba  # noqa: F401  (symdiff imports Numba when it first compiles)
 
         import symdiff  # noqa: F401
-    else:
+    elif impl == "jax":
         import jax  # noqa: F401
+    else:
+        import pytensor  # noqa: F401
     t0 = time.perf_counter()
-    fn, args = (_symdiff if impl == "symdiff" else _jax)(steps, what, checkpoint)
+    fn, args = {"symdiff": _symdiff, "jax": _jax, "pytensor": _pytensor}[impl](steps, what, checkpoint)
     if what == "memory":   # the compiled function is ready (wait=True): trace its first call
         tracemalloc.start()
         fn(*args)
@@ -141,7 +166,8 @@ def child(impl, what, steps, checkpoint):
 
 
 def run_child(impl, what, steps, checkpoint=None, timeout=600):
-    env = dict(os.environ, SYMDIFF_CACHE_DIR=tempfile.mkdtemp(prefix="sd-loops-"), PYTHONPATH=REPO)
+    env = dict(os.environ, SYMDIFF_CACHE_DIR=tempfile.mkdtemp(prefix="sd-loops-"), PYTHONPATH=REPO,
+               PYTENSOR_FLAGS=f"base_compiledir={tempfile.mkdtemp(prefix='pt-loops-')}")
     cmd = [sys.executable, "-m", "benchmarks.loops", "--child", impl, what, str(steps), str(checkpoint)]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO)

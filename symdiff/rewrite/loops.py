@@ -86,7 +86,11 @@ def merge_loops(outputs: Sequence[Node]) -> list[Node]:
             if found:
                 break
         if found is None:
-            return prune_loops(outputs)
+            pruned = prune_loops(outputs)   # dropping outputs can make one loop contained in another
+            if all(x is y for x, y in zip(pruned, outputs)):
+                return outputs
+            outputs = pruned
+            continue
         a, b, where = found
         new, map_a, map_b = _merge_into(a, b, where)
         mapping = {}
