@@ -181,3 +181,27 @@ def test_numba_emits_one_loop_whatever_the_length():
         for a, b in zip(fn(P, obs_v), ref(P, obs_v)):
             np.testing.assert_allclose(a, b, rtol=1e-11)
     assert sources[0] == sources[1]
+
+
+def test_swapped_carries_array_carries_a_while_inside_a_scan_and_a_derived_length(backend):
+    x, p, q = sd.vector("x", "n"), sd.scalar("p"), sd.scalar("q")
+    swapped = sd.scan(lambda c, v: ((c[1], c[0] + v), None), (p, q), x)[0]
+
+    def body(c, xi):   # array carries exchanged, a while loop per step, a constant output
+        a, b = c
+        w = sd.while_loop(lambda z: z < 10.0, lambda z: z * 2.0, 1.0 + xi * xi)
+        return (b, a + w), sd.constant(2.0)
+    (a, b), ys = sd.scan(body, (sd.zeros(3), sd.ones(3)), x[1:])
+    fn = sd.function([x, p, q], [*swapped, a, b, ys], backend=backend)
+    got = fn(np.array([0.5, 1.0, 2.0, 3.0]), 1.0, 2.0)
+    c = (1.0, 2.0)
+    for v in [0.5, 1.0, 2.0, 3.0]:
+        c = (c[1], c[0] + v)
+    want_a, want_b = np.zeros(3), np.ones(3)
+    for xi in [1.0, 2.0, 3.0]:
+        z = 1 + xi * xi
+        while z < 10:
+            z *= 2
+        want_a, want_b = want_b, want_a + z
+    for g, w in zip(got, [*c, want_a, want_b, [2.0, 2.0, 2.0]]):
+        np.testing.assert_allclose(g, w)
