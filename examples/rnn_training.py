@@ -45,7 +45,7 @@ held_out = batch(200)   # a longer sequence than the training ones: same compile
 first = float(train_step(*values, *held_out)[0])
 velocity = [np.zeros_like(v) for v in values]
 t0 = time.perf_counter()
-for it in range(400):
+for _ in range(400):
     _, *grads = train_step(*values, *batch())
     for k in range(len(values)):   # gradient descent with momentum
         velocity[k] = 0.9 * velocity[k] - 0.05 * grads[k]

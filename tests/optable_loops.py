@@ -14,7 +14,6 @@ import numpy as np
 import symdiff as sd
 from tests.optable import POSITIVE, UNIT, A, case
 
-
 # -- a scalar recurrence with a parameter, stacked outputs and the final carry -----------------
 
 def _rec(c, x, a):

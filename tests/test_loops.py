@@ -63,7 +63,7 @@ def test_one_compiled_function_serves_every_length_including_zero_and_one(backen
     fn = sd.function([c0, xs], [c, ys, sd.grad(c + sd.sum(ys), c0)], backend=backend)
     for T in (0, 1, 5):
         v = np.linspace(-1, 1, T)
-        want_c, want_ys, cc = 3.0, [], 3.0
+        want_ys, cc = [], 3.0
         for x in v[::-1]:
             want_ys.append(cc)
             cc = cc * 0.5 + x

@@ -82,10 +82,9 @@ def test_nested_scans_and_a_scan_inside_the_gradient_of_a_scan_against_jax(backe
         return cj + jnp.sum(yj)
 
     def jg(av):
-        def one(row):
-            return jax.lax.scan(lambda d, x: (d * jnp.cos(x * av), None), 1.0, row)[0]
-        return sum(jax.grad(lambda b: one(row) if False else jax.lax.scan(
-            lambda d, x: (d * jnp.cos(x * b), None), 1.0, row)[0])(av) for row in xv)
+        def inner(b, row):
+            return jax.lax.scan(lambda d, x: (d * jnp.cos(x * b), None), 1.0, row)[0]
+        return sum(jax.grad(inner)(av, row) for row in xv)
 
     got = fn(0.7, xv)
     want = [jf(0.7), jax.grad(jf)(0.7), jax.hessian(jf)(0.7), jg(0.7), jax.grad(jg)(0.7)]
@@ -95,7 +94,7 @@ def test_nested_scans_and_a_scan_inside_the_gradient_of_a_scan_against_jax(backe
 
 def test_while_loop_forward_mode_against_jax(backend):
     x, v = sd.scalar("x"), sd.vector("v", 3)
-    c, k = sd.while_loop(lambda c: c[1] < 4, lambda c: (sd.sin(c[0]) * x + v, c[1] + 1), (v, sd.constant(0)))
+    c, _ = sd.while_loop(lambda c: c[1] < 4, lambda c: (sd.sin(c[0]) * x + v, c[1] + 1), (v, sd.constant(0)))
     fn = sd.function([x, v], [c, sd.jacobian(c, v), sd.jvp(c, x, 1.0)], backend=backend)
 
     def jw(xv, vv):

@@ -18,7 +18,6 @@ from .scan import make_scan, segment_length
 from .tuples import tuple_get
 from .while_loop import make_while
 
-
 # -- structures of nodes ------------------------------------------------------------------------
 
 def _flatten(tree, what: str) -> tuple[list[Node], Any]:

@@ -201,6 +201,36 @@ def substitute(outputs: Sequence[Node], mapping: dict[int, Node]) -> list[Node]:
     return [done[id(y)] for y in outputs]
 
 
+def body_tangents(body: Body, inputs, tangents, n_carry: int, nb: int, start: int):
+    """Forward mode through a loop body, the part ``scan`` and ``while_loop`` share.
+
+    An argument is *active* when its input has a float tangent, and a carry
+    also when its next value depends on an active argument (a fixed point: a
+    carry starting with a zero tangent may gain one). Returns ``(on, t_args,
+    t_outs, dep, batch)``: the active argument positions, a tangent argument
+    for each (numbered from ``start``, with the ``nb`` batch axes), the
+    tangents of the body's outputs, the ids of body nodes depending on an
+    active argument, and the batch shape.
+    """
+    from ...autodiff.forward import forward
+
+    args, outs = body.args, body.outputs
+    active = [t is not None and is_float(x) for t, x in zip(tangents, inputs)]
+    order = toposort(outs)
+    while True:
+        dep = descendants_within(order, [a for a, on in zip(args, active) if on])
+        grow = [k for k in range(n_carry) if not active[k] and is_float(outs[k]) and id(outs[k]) in dep]
+        if not grow:
+            break
+        for k in grow:
+            active[k] = True
+    batch = next(t.shape[:nb] for t in tangents if t is not None)
+    on = [i for i in range(len(inputs)) if active[i]]
+    t_args = dict(zip(on, fresh_args(body.level, start, [(batch + args[i].shape, args[i].dtype) for i in on])))
+    t_outs = forward(list(outs), [args[i] for i in on], [t_args[i] for i in on], nb=nb)
+    return on, t_args, t_outs, dep, batch
+
+
 def specs_of(nodes: Sequence[Node]) -> list[tuple]:
     return [(n.shape, n.dtype) for n in nodes]
 

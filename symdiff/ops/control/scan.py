@@ -31,8 +31,7 @@ import numpy as np
 from ...dims import shape_eval, shape_str
 from ...errors import ShapeError
 from ...graph import OPS, Node
-from ...traversal import descendants_within, toposort
-from .body import Body, fresh_args, is_float, next_index
+from .body import Body, body_tangents, fresh_args, is_float, next_index
 from .tuples import TUPLE, MultiOutput, tuple_get
 
 
@@ -87,26 +86,12 @@ class Scan(MultiOutput):
 
     # -- forward mode -----------------------------------------------------------------------
     def jvp(self, tangents, out, *inputs, nb=0, body, n_carry, n_xs, length, reverse, checkpoint):
-        from ...autodiff.forward import forward
         from ..creation import zeros
 
         args, outs = body.args, body.outputs
-        active = [t is not None and is_float(x) for t, x in zip(tangents, inputs)]
-        order = toposort(outs)
-        while True:   # a carry whose next value depends on an active argument is active too
-            dep = descendants_within(order, [a for a, on in zip(args, active) if on])
-            grow = [k for k in range(n_carry) if not active[k] and is_float(outs[k]) and id(outs[k]) in dep]
-            if not grow:
-                break
-            for k in grow:
-                active[k] = True
-        batch = next(t.shape[:nb] for t in tangents if t is not None)
-        on = [i for i in range(len(inputs)) if active[i]]
-        t_args = dict(zip(on, fresh_args(body.level, next_index(body),
-                                         [(batch + args[i].shape, args[i].dtype) for i in on])))
-        t_outs = forward(list(outs), [args[i] for i in on], [t_args[i] for i in on], nb=nb)
+        on, t_args, t_outs, dep, batch = body_tangents(body, inputs, tangents, n_carry, nb, next_index(body))
         ty = [j for j in range(n_carry, len(outs)) if is_float(outs[j]) and id(outs[j]) in dep]
-        tc = [k for k in range(n_carry) if active[k]]
+        tc = [k for k in on if k < n_carry]
         xs_on = [i for i in on if n_carry <= i < n_carry + n_xs]
         k_on = [i for i in on if i >= n_carry + n_xs]
 

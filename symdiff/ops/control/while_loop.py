@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from ...errors import ShapeError
 from ...graph import OPS, Node
-from ...traversal import descendants_within, toposort
-from .body import Body, fresh_args, is_float, next_index
+from .body import Body, body_tangents, next_index
 from .tuples import TUPLE, MultiOutput, tuple_get
 
 
@@ -52,25 +51,11 @@ class WhileLoop(MultiOutput):
         return tuple(carry)
 
     def jvp(self, tangents, out, *inputs, nb=0, cond, body, n_carry):
-        from ...autodiff.forward import forward
         from ..creation import zeros
 
         args, outs = body.args, body.outputs
-        active = [t is not None and is_float(x) for t, x in zip(tangents, inputs)]
-        order = toposort(outs)
-        while True:
-            dep = descendants_within(order, [a for a, on in zip(args, active) if on])
-            grow = [k for k in range(n_carry) if not active[k] and is_float(outs[k]) and id(outs[k]) in dep]
-            if not grow:
-                break
-            for k in grow:
-                active[k] = True
-        batch = next(t.shape[:nb] for t in tangents if t is not None)
-        on = [i for i in range(len(inputs)) if active[i]]
-        t_args = dict(zip(on, fresh_args(body.level, next_index(body, cond),
-                                         [(batch + args[i].shape, args[i].dtype) for i in on])))
-        t_outs = forward(list(outs), [args[i] for i in on], [t_args[i] for i in on], nb=nb)
-        tc = [k for k in range(n_carry) if active[k]]
+        on, t_args, t_outs, _, batch = body_tangents(body, inputs, tangents, n_carry, nb, next_index(body, cond))
+        tc = [k for k in on if k < n_carry]
         k_on = [i for i in on if i >= n_carry]
         new_args = list(args[:n_carry]) + [t_args[k] for k in tc] + list(args[n_carry:]) + [t_args[i] for i in k_on]
 
