@@ -205,3 +205,30 @@ def test_swapped_carries_array_carries_a_while_inside_a_scan_and_a_derived_lengt
         want_a, want_b = want_b, want_a + z
     for g, w in zip(got, [*c, want_a, want_b, [2.0, 2.0, 2.0]]):
         np.testing.assert_allclose(g, w)
+
+
+@pytest.mark.numba
+@pytest.mark.usefixtures("isolated_cache_dir")
+def test_every_loop_row_of_the_table_differentiates_alike_on_numba_and_the_reference():
+    """First and second derivatives of each loop row (forward mode only for while_loop), one compiled function."""
+    from tests.optable import CASES
+    from tests.registry_graphs import row_gradients
+
+    rows = [c for c in CASES if c.id.startswith(("scan_", "fori_", "while_"))]
+    syms, outs = [], []
+    for case in rows:
+        s = case.symbols()
+        y = case.fn(*s)
+        i = case.diff_args()[0]
+        u = sd.constant(np.linspace(0.5, 1.5, max(1, int(np.prod(case.resolve(y.shape))))).reshape(case.resolve(y.shape))) \
+            if not case.sizes else sd.cos(y)
+        second = (sd.jacobian(sd.jvp(y, s[i], sd.ones_like(s[i])), s[i]) if case.forward_only
+                  else sd.hessian(sd.sum(u * y), s[i]))
+        syms += s
+        outs += [y, *row_gradients(case, s), second]
+    fn = sd.function(syms, outs, backend="numba")
+    ref = sd.function(syms, outs, backend="numpy")
+    assert fn.tier == "numba"
+    xs = [x for case in rows for x in case.sample(0)]
+    for a, b in zip(fn(*xs), ref(*xs)):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
