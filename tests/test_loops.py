@@ -232,3 +232,17 @@ def test_every_loop_row_of_the_table_differentiates_alike_on_numba_and_the_refer
     xs = [x for case in rows for x in case.sample(0)]
     for a, b in zip(fn(*xs), ref(*xs)):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_dicts_and_named_tuples_as_carries_and_outputs():
+    import collections
+
+    Pair = collections.namedtuple("Pair", "a b")
+    xs = sd.vector("xs", 3)
+    c, ys = sd.scan(lambda c, x: ({"w": c["w"] * x, "n": Pair(c["n"].a + 1.0, c["n"].b)}, {"y": x * 2.0}),
+                    {"w": 1.0, "n": Pair(0.0, 2.0)}, xs)
+    assert isinstance(c["n"], Pair) and set(c) == {"w", "n"} and set(ys) == {"y"}
+    got = sd.evaluate([c["w"], c["n"].a, c["n"].b, ys["y"]], {xs: np.array([2.0, 3.0, 4.0])})
+    assert [float(v) for v in got[:3]] == [24.0, 3.0, 2.0] and got[3].tolist() == [4.0, 6.0, 8.0]
+    with pytest.raises(sd.ShapeError, match=r"carry\['w'\]"):
+        sd.scan(lambda c, x: ({"w": c["w"] * xs}, None), {"w": 1.0}, xs)

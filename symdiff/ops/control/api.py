@@ -1,6 +1,7 @@
 """The public loop functions: ``scan``, ``fori_loop`` and ``while_loop`` (JAX's semantics).
 
-Carries and ``xs`` may be nodes, numbers, or tuples/lists (nested) of them.
+Carries and ``xs`` may be nodes, numbers, or tuples, lists, named tuples and
+dicts (nested) of them, as JAX's pytrees.
 The Python function is called once, on symbolic arguments, to build the
 loop's body; the result is one loop node however many steps run.
 """
@@ -21,20 +22,23 @@ from .while_loop import make_while
 # -- structures of nodes ------------------------------------------------------------------------
 
 def _flatten(tree, what: str) -> tuple[list[Node], Any]:
-    """Leaves (as nodes) and a description to rebuild ``tree`` (a node, number, tuple or list)."""
+    """Leaves (as nodes) and a description to rebuild ``tree``: a node, a number, or a tuple, list,
+    named tuple or dict (sorted by key, as JAX does) of them, nested."""
     if tree is None:
         return [], None
-    if isinstance(tree, (tuple, list)):
+    if isinstance(tree, (tuple, list, dict)):
+        keys = sorted(tree) if isinstance(tree, dict) else list(range(len(tree)))
         leaves, kids = [], []
-        for k, t in enumerate(tree):
-            sub, shape = _flatten(t, f"{what}[{k}]")
+        for k in keys:
+            sub, spec = _flatten(tree[k], f"{what}[{k!r}]")
             leaves += sub
-            kids.append(shape)
-        return leaves, (type(tree), kids)
+            kids.append(spec)
+        return leaves, (type(tree), tuple(keys) if isinstance(tree, dict) else len(keys), kids)
     try:
         return [as_node(tree)], "leaf"
     except TypeError:
-        raise TypeError(f"{what}: expected a node, a number or a tuple/list of them, got {type(tree).__name__}") from None
+        raise TypeError(f"{what}: expected a node, a number, or a tuple, list or dict of them; "
+                        f"got {type(tree).__name__}") from None
 
 
 def _unflatten(spec, leaves: list[Node]):
@@ -45,28 +49,33 @@ def _unflatten(spec, leaves: list[Node]):
             return None
         if s == "leaf":
             return next(it)
-        kind, kids = s
-        return kind(build(k) for k in kids)
+        kind, keys, kids = s
+        values = [build(k) for k in kids]
+        if isinstance(keys, tuple):
+            return kind(zip(keys, values))
+        return kind(*values) if hasattr(kind, "_fields") else kind(values)
 
     return build(spec)
 
 
 def _paths(spec, prefix: str) -> list[str]:
-    """A readable path for each leaf (``carry[1][0]``)."""
+    """A readable path for each leaf (``carry[1][0]``, ``carry['w']``)."""
     if spec is None:
         return []
     if spec == "leaf":
         return [prefix]
+    _, keys, kids = spec
     out = []
-    for k, kid in enumerate(spec[1]):
-        out += _paths(kid, f"{prefix}[{k}]")
+    for k, kid in zip(keys if isinstance(keys, tuple) else range(keys), kids):
+        out += _paths(kid, f"{prefix}[{k!r}]")
     return out
 
 
 def _same_structure(a, b) -> bool:
     if a == "leaf" or b == "leaf" or a is None or b is None:
         return a == b
-    return a[0] == b[0] and len(a[1]) == len(b[1]) and all(_same_structure(x, y) for x, y in zip(a[1], b[1]))
+    return (a[0] == b[0] and a[1] == b[1] and len(a[2]) == len(b[2])
+            and all(_same_structure(x, y) for x, y in zip(a[2], b[2])))
 
 
 def _check_carry(loop: str, init: list[Node], new: list[Node], paths: list[str]) -> list[Node]:
@@ -91,7 +100,7 @@ def scan(f: Callable, init, xs=None, length=None, reverse: bool = False, checkpo
     """Loop ``f(carry, x) -> (carry, y)`` over the leading axis of ``xs``; returns ``(final_carry, stacked_ys)``.
 
     JAX's ``lax.scan`` semantics. ``init`` and ``xs`` may be nodes or nested
-    tuples/lists of nodes; ``y`` may be ``None``. ``length`` (an int or a
+    tuples, lists, named tuples and dicts of nodes; ``y`` may be ``None``. ``length`` (an int or a
     symbolic dimension) is needed when ``xs`` is ``None``. ``reverse=True``
     runs from the last slice to the first. ``checkpoint``: reverse mode
     stores the carry only every ``checkpoint`` steps and recomputes the steps
