@@ -61,6 +61,8 @@ CASES = {
     "log_of_softplus_form": (lambda x, y: sd.log(1.0 + sd.exp(x)), real, False),
     "log1p_of_exp": (lambda x, y: sd.log1p(sd.exp(x)), real, False),
     "fold_constants": (lambda x, y: x + sd.exp(sd.constant(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]))), real, False),
+    "scan_invariant_xs": (lambda x, y: sd.scan(lambda c, v: (c * 0.5 + sd.sum(v[0] * v[1]), c), x[0],
+                                               (sd.broadcast_to(y[:2], (6, 2)), sd.stack([x, y], axis=1)))[1], real, False),
 }
 
 

@@ -29,6 +29,7 @@ from ..ops.control.body import Body, substitute
 from ..ops.control.scan import make_scan
 from ..ops.control.tuples import tuple_get
 from ..traversal import toposort
+from .patterns import P, Rule
 
 
 def _role(kw, j: int) -> int:
@@ -190,3 +191,59 @@ def _arguments_needed(order, roots, args) -> set:
                 need.add(pos[id(n)])
             reach.update(id(x) for x in n.inputs)
     return need
+
+
+# -- a rule: xs that are the same at every step become captured values ----------------------------
+
+def _row(x: Node):
+    """The one slice of ``x`` along its leading axis when every slice is the same (a broadcast, a fill)."""
+    from ..ops import creation, shape as shp
+
+    if x.op.name == "fill":
+        return creation.full(x.shape[1:], x.kw["value"], x.dtype)
+    if x.op.name == "broadcast_to":
+        v = x.inputs[0]
+        if v.ndim < x.ndim:
+            return v
+        if v.shape[0] == 1:
+            return shp.reshape(v, v.shape[1:])
+    return None
+
+
+class _ScanPattern(P):
+    def __init__(self):
+        super().__init__("scan")
+
+
+class InvariantXsRule(Rule):
+    """``scan`` over xs that repeat one slice -> the slice as a captured value (no stacked array)."""
+
+    def apply(self, node, protect=frozenset()):
+        if id(node) in protect:
+            return None
+        from ..ops.shape import broadcast_to
+        from ..ops.control.body import fresh_args, next_index
+
+        kw = node.kw
+        body, nc, nx = kw["body"], kw["n_carry"], kw["n_xs"]
+        rows = {j: r for j in range(nx) if (r := _row(node.inputs[nc + j])) is not None}
+        if not rows:
+            return None
+        args = body.args
+        new_args = fresh_args(body.level, next_index(body), [(r.shape, r.dtype) for r in rows.values()])
+        mapping = {}
+        for (j, r), b in zip(rows.items(), new_args):
+            a = args[nc + j]
+            mapping[id(a)] = b if b.shape == a.shape else broadcast_to(b, a.shape)
+        keep = [j for j in range(nx) if j not in rows]
+        body2 = Body(list(args[:nc]) + [args[nc + j] for j in keep] + list(args[nc + nx:]) + new_args,
+                     substitute(list(body.outputs), mapping))
+        inputs = (list(node.inputs[:nc]) + [node.inputs[nc + j] for j in keep] + list(node.inputs[nc + nx:])
+                  + list(rows.values()))
+        return make_scan(body2, inputs, nc, len(keep), kw["length"], kw["reverse"], kw["checkpoint"])
+
+
+LOOP_RULES = [InvariantXsRule(
+    "scan_invariant_xs", _ScanPattern(), None,
+    "scan(..., xs = broadcast of one slice s) -> scan(..., s captured): the body reads s at every step. "
+    "Exact (the reverse mode of a sum makes such xs: its cotangent is ones).")]

@@ -11,9 +11,10 @@ from typing import Iterable
 
 from ..graph import Node, as_node
 from .engine import rewrite
+from .loops import LOOP_RULES, merge_loops
 from .rules import ALGEBRA, FOLD, STABILITY
 
-ALL_RULES = ALGEBRA + STABILITY + FOLD
+ALL_RULES = ALGEBRA + STABILITY + FOLD + LOOP_RULES
 
 
 def _flatten(outputs):
@@ -45,8 +46,6 @@ def simplify(outputs, fast_math: bool = False):
          └─ negative [id B] (3,) float64
              └─ x [id A] (3,) float64
     """
-    from .loops import merge_loops
-
     return _restore(outputs, merge_loops(rewrite(_flatten(outputs), ALL_RULES, fast_math=fast_math)))
 
 
@@ -63,7 +62,7 @@ def stabilize(outputs: list[Node], protect: Iterable[Node] = ()) -> list[Node]:
 def rules_table() -> list[tuple[str, str, str]]:
     """(group, name, identity and condition) for every rule, for docs and tests."""
     out = []
-    for group, rules in (("algebra", ALGEBRA), ("stability", STABILITY), ("fold", FOLD)):
+    for group, rules in (("algebra", ALGEBRA), ("stability", STABILITY), ("fold", FOLD), ("loops", LOOP_RULES)):
         for r in rules:
             out.append((group, r.name, r.doc))
     return out
