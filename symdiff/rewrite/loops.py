@@ -222,24 +222,21 @@ class InvariantXsRule(Rule):
         if id(node) in protect:
             return None
         from ..ops.shape import broadcast_to
-        from ..ops.control.body import fresh_args, next_index
 
         kw = node.kw
         body, nc, nx = kw["body"], kw["n_carry"], kw["n_xs"]
         rows = {j: r for j in range(nx) if (r := _row(node.inputs[nc + j])) is not None}
         if not rows:
             return None
+        # the slice's argument keeps its node and only changes role (an x becomes a captured value),
+        # so loops built alike (a reverse loop and its tangent loop) stay alike and still merge
         args = body.args
-        new_args = fresh_args(body.level, next_index(body), [(r.shape, r.dtype) for r in rows.values()])
-        mapping = {}
-        for (j, r), b in zip(rows.items(), new_args):
-            a = args[nc + j]
-            mapping[id(a)] = b if b.shape == a.shape else broadcast_to(b, a.shape)
         keep = [j for j in range(nx) if j not in rows]
-        body2 = Body(list(args[:nc]) + [args[nc + j] for j in keep] + list(args[nc + nx:]) + new_args,
-                     substitute(list(body.outputs), mapping))
+        body2 = Body(list(args[:nc]) + [args[nc + j] for j in keep] + list(args[nc + nx:])
+                     + [args[nc + j] for j in rows], body.outputs)
+        consts = [r if r.shape == args[nc + j].shape else broadcast_to(r, args[nc + j].shape) for j, r in rows.items()]
         inputs = (list(node.inputs[:nc]) + [node.inputs[nc + j] for j in keep] + list(node.inputs[nc + nx:])
-                  + list(rows.values()))
+                  + consts)
         return make_scan(body2, inputs, nc, len(keep), kw["length"], kw["reverse"], kw["checkpoint"])
 
 

@@ -232,8 +232,16 @@ class NestEmitter:
         pe = self.pe
         index = root_index(n.shape)
         if n.ndim == 0:
-            v = pe.fresh("v")
-            self._guarded(n, lambda scope: scope.add(ir.Assign(ir.Var(v), self.expand(n, index)), 0))
+            if not self._root_guards(n):
+                value = self.expand(n, index)
+                if isinstance(value, ir.Var):   # already in a variable of this nest: no copy
+                    pe.bind(n, value.name)
+                    return
+                v = pe.fresh("v")
+                self.root_scope.add(ir.Assign(ir.Var(v), value), 0)
+            else:
+                v = pe.fresh("v")
+                self._guarded(n, lambda scope: scope.add(ir.Assign(ir.Var(v), self.expand(n, index)), 0))
             pe.bind(n, v)
             return
         buf = pe.buffer(n.shape, n.dtype, note=f": {label(n)}")
