@@ -165,3 +165,21 @@ def _while_np(a, x):
 case("while_loop_counter", _while_sd, _while_np, A((), sample=UNIT), A((2,), sample=UNIT), forward_only=True)
 case("fori_loop_node_bounds", lambda a, x: sd.fori_loop(0, sd.constant(3), lambda i, c: sd.sin(c) * a + x, x),
      _while_np, A((), sample=UNIT), A((2,), sample=UNIT), forward_only=True)
+
+
+# -- checkpointed loops whose init and xs are computed from the variable (not leaves) --------------
+
+def _computed_sd(a, xs, **kw):
+    c, ys = sd.scan(lambda c, x: (c * a + sd.sin(x), c * x), 2.0 * a, xs * a, **kw)
+    return c + sd.sum(ys)
+
+
+def _computed_np(a, xs, reverse=False):
+    c, ys = _np_scan(lambda c, x: (c * a + np.sin(x), c * x), 2.0 * a, xs * a, reverse)
+    return c + np.sum(ys)
+
+
+case("scan_checkpoint_computed_inputs", lambda a, x: _computed_sd(a, x, checkpoint=2), _computed_np,
+     A((), sample=UNIT), A((5,), sample=UNIT))
+case("scan_checkpoint_computed_inputs_reverse", lambda a, x: _computed_sd(a, x, checkpoint=3, reverse=True),
+     lambda a, x: _computed_np(a, x, reverse=True), A((), sample=UNIT), A((7,), sample=UNIT))

@@ -205,8 +205,15 @@ def _checkpointed_vjp(cts, inputs, body, n_carry, n_xs, length, reverse, k):
     from ...autodiff.reverse import backward
     from ..shape import concatenate, reshape, slice_axis
 
+    from ...graph import make_input
+    from .body import substitute
+
     nseg, rest = divmod(length, k)
-    init, xs, consts = list(inputs[:n_carry]), list(inputs[n_carry:n_carry + n_xs]), list(inputs[n_carry + n_xs:])
+    # the regrouped loop is built over stand-ins for the inputs, so that the cotangent of each input is
+    # its own (an input computed from another one, init = 2*p with p captured, is not a leaf)
+    stand_ins = [make_input(f"scan_input_{i}", x.shape, x.dtype) for i, x in enumerate(inputs)]
+    init, xs = list(stand_ins[:n_carry]), list(stand_ins[n_carry:n_carry + n_xs])
+    consts = list(stand_ins[n_carry + n_xs:])
     outs = body.outputs
     n_y = len(outs) - n_carry
     head = nseg * k
@@ -242,9 +249,9 @@ def _checkpointed_vjp(cts, inputs, body, n_carry, n_xs, length, reverse, k):
     ys = [h if t is None else concatenate([h, t], axis=0) for h, t in zip(ys_head, ys_tail)]
     same = carry + ys
     seeds = [(y, ct) for y, ct in zip(same, cts) if ct is not None]
-    first: dict[int, int] = {}   # a node given twice (a carry also captured) gets its cotangent once
-    wrt = [i for i, x in enumerate(inputs) if is_float(x) and first.setdefault(id(x), i) == i]
-    grads = backward(seeds, [inputs[i] for i in wrt])
+    wrt = [i for i, x in enumerate(inputs) if is_float(x)]
+    grads = backward(seeds, [stand_ins[i] for i in wrt])
+    grads = substitute(grads, {id(a): x for a, x in zip(stand_ins, inputs)})
     result: list = [None] * len(inputs)
     for i, g in zip(wrt, grads):
         result[i] = g
