@@ -78,6 +78,7 @@ def test_fori_loop_and_while_loop_follow_jax():
     x = sd.scalar("x")
     assert float(sd.evaluate(sd.fori_loop(0, 0, lambda i, c: c * x, 2.0), {x: 3.0})) == 2.0
     assert float(sd.evaluate(sd.fori_loop(5, 2, lambda i, c: c * x, 2.0), {x: 3.0})) == 2.0
+    assert int(sd.evaluate(sd.fori_loop(-2, 4, lambda i, c: c + i, sd.constant(0)), {})) == -2 - 1 + 0 + 1 + 2 + 3
     total = sd.fori_loop(2, 6, lambda i, c: c + i, sd.constant(0))
     assert int(sd.evaluate(total, {})) == 2 + 3 + 4 + 5
     w = sd.while_loop(lambda c: c[0] < 10.0, lambda c: (c[0] * x, c[1] + 1), (1.0, sd.constant(0)))
@@ -145,6 +146,21 @@ def test_errors_name_the_loop_and_the_carry():
     w = sd.while_loop(lambda c: sd.sum(c) < 5.0, lambda c: c * v, v)
     with pytest.raises(TypeError, match="reverse-mode differentiation through sd.while_loop.*sd.scan"):
         sd.grad(sd.sum(w), v)
+    with pytest.raises(TypeError, match="list of 2 .* where init is tuple of 2"):
+        sd.scan(lambda c, x: ([c[0] + x, c[1]], None), (0.0, 1.0), xs)
+    with pytest.raises(TypeError, match="dict with keys 'b' .* where init is dict with keys 'a'"):
+        sd.scan(lambda c, x: ({"b": c["a"]}, None), {"a": 1.0}, xs)
+    with pytest.raises(TypeError, match="scan: f must be a function, got int"):
+        sd.scan(3, 0.0, xs)
+    with pytest.raises(TypeError, match="reverse must be True or False"):
+        sd.scan(lambda c, x: (c, None), 0.0, xs, reverse="yes")
+    leaked = []
+    sd.scan(lambda c, x: (leaked.append(c) or c * x, None), 1.0, xs)
+    with pytest.raises(ValueError, match="a value of another loop's body whose tracing has ended"):
+        sd.scan(lambda c, x: (c * leaked[0], None), 1.0, xs)
+    k = sd.scalar("k")
+    with pytest.raises(ValueError, match="symbolic dimension 'T' .* is not bound by any input"):
+        sd.function([k], sd.scan(lambda c, _: (c * k, None), 1.0, length="T")[0], backend="numba", wait=True)
     # and everything stays usable afterwards
     c, _ = sd.scan(lambda c, v: (c + v, None), 0.0, xs)
     assert float(sd.evaluate(c, {xs: [1.0, 2.0, 3.0]})) == 6.0

@@ -160,8 +160,9 @@ def build_kernel(inputs, outputs) -> tuple[ir.Kernel, list, Plan]:
     for x, v in zip(inputs, params):
         kb.types[v] = (x.dtype.name, x.ndim)
         bound += [d for d in x.shape if is_name(d) and d not in bound]
-    for n in plan.order:
-        for d in n.shape:
+    for n in plan.order:   # sizes in shapes, and in params such as a loop's length
+        dims = list(n.shape) + [n.kw[p] for p in n.op.dim_params if isinstance(n.kw.get(p), str)]
+        for d in dims:
             if isinstance(d, str):
                 for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", d):
                     if name not in bound:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from ... import dtypes as _dt
 from ...dims import check_dim, dim_sub, shape_str
 from ...errors import ShapeError
@@ -78,6 +80,29 @@ def _same_structure(a, b) -> bool:
             and all(_same_structure(x, y) for x, y in zip(a[2], b[2])))
 
 
+def _describe(spec) -> str:
+    """A structure in words: ``tuple of 2``, ``dict with keys 'a', 'b'``, ``a node``."""
+    if spec is None:
+        return "None"
+    if spec == "leaf":
+        return "a node"
+    kind, keys, _ = spec
+    if isinstance(keys, tuple):
+        return f"{kind.__name__} with keys {', '.join(map(repr, keys))}"
+    return f"{kind.__name__} of {keys}"
+
+
+def _check_structure(loop: str, got, want, n_got: int) -> None:
+    if not _same_structure(got, want):
+        raise TypeError(f"{loop}: the body returns a carry of another structure than init: "
+                        f"{_describe(got)} ({n_got} values) where init is {_describe(want)}")
+
+
+def _callable(loop: str, name: str, f) -> None:
+    if not callable(f):
+        raise TypeError(f"{loop}: {name} must be a function, got {type(f).__name__}")
+
+
 def _check_carry(loop: str, init: list[Node], new: list[Node], paths: list[str]) -> list[Node]:
     out = []
     for x, y, p in zip(init, new, paths):
@@ -113,6 +138,9 @@ def scan(f: Callable, init, xs=None, length=None, reverse: bool = False, checkpo
     >>> [v.tolist() for v in sd.evaluate([total, partial], {xs: [1.0, 2.0, 3.0]})]
     [6.0, [1.0, 3.0, 6.0]]
     """
+    _callable("scan", "f", f)
+    if not isinstance(reverse, (bool, np.bool_)):
+        raise TypeError(f"scan: reverse must be True or False, got {reverse!r}")
     init_leaves, init_spec = _flatten(init, "scan: init")
     xs_leaves, xs_spec = _flatten(xs, "scan: xs")
     for p, x in zip(_paths(xs_spec, "xs"), xs_leaves):
@@ -142,9 +170,7 @@ def scan(f: Callable, init, xs=None, length=None, reverse: bool = False, checkpo
         if not (isinstance(result, tuple) and len(result) == 2):
             raise TypeError(f"scan: the body must return a pair (carry, y), got {type(result).__name__}")
         new_leaves, new_spec = _flatten(result[0], "scan: the body's carry")
-        if not _same_structure(new_spec, init_spec):
-            raise TypeError(f"scan: the body returns a carry of another structure than init "
-                            f"({len(new_leaves)} values for {nc})")
+        _check_structure("scan", new_spec, init_spec, len(new_leaves))
         new_leaves = _check_carry("scan", init_leaves, new_leaves, carry_paths)
         y_leaves, spec = _flatten(result[1], "scan: the body's y")
         y_spec.append(spec)
@@ -171,14 +197,19 @@ def fori_loop(lower, upper, body: Callable, init):
     >>> float(sd.evaluate(sd.fori_loop(0, 3, lambda i, c: c * x + i, 1.0), {x: 2.0}))
     12.0
     """
-    static = all(isinstance(b, (int, str)) and not isinstance(b, bool) for b in (lower, upper))
+    _callable("fori_loop", "body", body)
+    static = all(isinstance(b, (int, np.integer, str)) and not isinstance(b, bool) for b in (lower, upper))
     if static:
-        lower, upper = check_dim(lower, "fori_loop: lower"), check_dim(upper, "fori_loop: upper")
-        if not isinstance(lower, int):
+        if isinstance(lower, str):
             raise ValueError("fori_loop: a symbolic lower bound is not supported; shift the index in the body")
-        length = dim_sub(upper, lower)
-        if isinstance(length, int) and length < 0:
-            length = 0
+        lower = int(lower)
+        if isinstance(upper, str):   # a symbolic upper bound: the loop runs upper - lower times
+            if lower < 0:
+                raise ValueError(f"fori_loop: with a symbolic upper bound {upper!r} the lower bound must be >= 0, "
+                                 f"got {lower}")
+            length = dim_sub(check_dim(upper, "fori_loop: upper"), lower)
+        else:                        # ints, negative ones too (Python's range)
+            length = max(0, int(upper) - lower)
 
         def step(carry, _):
             i, c = carry
@@ -207,6 +238,8 @@ def while_loop(cond: Callable, body: Callable, init):
     >>> float(sd.evaluate(sd.while_loop(lambda c: c < 100.0, lambda c: c * x, 1.0), {x: 3.0}))
     243.0
     """
+    _callable("while_loop", "cond", cond)
+    _callable("while_loop", "body", body)
     leaves, spec = _flatten(init, "while_loop: init")
     nc = len(leaves)
     paths = _paths(spec, "carry")
@@ -217,12 +250,10 @@ def while_loop(cond: Callable, body: Callable, init):
         if pred.ndim != 0 or pred.dtype != _dt.BOOL:
             raise TypeError(f"while_loop: cond must return a boolean scalar, got {shape_str(pred.shape)} {pred.dtype}")
         new_leaves, new_spec = _flatten(body(carry), "while_loop: the body's carry")
-        if not _same_structure(new_spec, spec):
-            raise TypeError(f"while_loop: the body returns a carry of another structure than init "
-                            f"({len(new_leaves)} values for {nc})")
+        _check_structure("while_loop", new_spec, spec, len(new_leaves))
         return [pred] + _check_carry("while_loop", leaves, new_leaves, paths)
 
-    joint, captured = trace(both, specs_of(leaves))
+    joint, captured = trace(both, specs_of(leaves), loop="while_loop")
     from .body import Body
 
     node = make_while(Body(joint.args, joint.outputs[:1]), Body(joint.args, joint.outputs[1:]),

@@ -17,20 +17,21 @@ loop-invariant code is computed once, outside the loop.
 
 >>> import symdiff as sd
 >>> theta = sd.scalar("theta")
->>> body, captured = trace(lambda c: (c * sd.exp(theta),), [((), "float64")], n_outputs=1)
+>>> body, captured = trace(lambda c: (c * sd.exp(theta),), [((), "float64")])
 >>> [a.op.label(a) for a in body.args], [n.op.name for n in captured]
 (['a0', 'a1'], ['exp'])
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Callable, Sequence
 
 import numpy as np
 
 from ... import dtypes as _dt
-from ...graph import Node, Op
+from ...graph import Node, Op, as_node
 from ...traversal import descendants_within, toposort
 
 
@@ -41,7 +42,7 @@ class LoopArg(Op):
     is_input = True
     differentiable = False
 
-    def infer(self, *, name, level, index, shape, dtype):
+    def infer(self, *, name, level, index, shape, dtype, trace):
         return shape, dtype
 
     def impl(self, **params):
@@ -51,12 +52,12 @@ class LoopArg(Op):
         return str(node.kw["name"])
 
 
-def loop_arg(level: int, index: int, shape, dtype) -> Node:
-    """The canonical argument ``index`` of a body traced at depth ``level``."""
+def loop_arg(level: int, index: int, shape, dtype, trace: int = 0) -> Node:
+    """The canonical argument ``index`` of a body traced at depth ``level`` (``trace``: while tracing, the trace's number)."""
     from ...graph import OPS
 
     return OPS["loop_arg"].make(name=f"a{index}" if level <= 1 else f"a{index}_{level}",
-                                level=level, index=index, shape=tuple(shape), dtype=_dt.as_dtype(dtype))
+                                level=level, index=index, shape=tuple(shape), dtype=_dt.as_dtype(dtype), trace=trace)
 
 
 class Body:
@@ -125,41 +126,50 @@ def current_level() -> int:
     return getattr(_STATE, "level", 0)
 
 
-def trace(fn: Callable, specs, n_outputs: int | None = None, close_over: Sequence[Node] = ()):
+_TRACES = itertools.count(1)
+
+
+def trace(fn: Callable, specs, loop: str = "scan"):
     """Call ``fn`` on fresh loop arguments with the (shape, dtype) ``specs``; close the result.
 
     ``fn`` returns a sequence of nodes (the caller flattens structures). Returns
     ``(body, captured)``: the body's arguments are the traced ones followed by
     one per captured value, and ``captured`` lists the nodes those stand for.
+    While ``fn`` runs its arguments carry the trace's own number, so a value
+    of a body whose tracing has ended (kept by the user and used in another
+    loop) is recognised and refused; the body is then renamed to canonical
+    arguments, so equal functions give equal bodies.
     """
     level = current_level() + 1
-    args = fresh_args(level, 0, specs)
-    _STATE.level = level
+    token = next(_TRACES)
+    args = [loop_arg(level, k, s, d, trace=token) for k, (s, d) in enumerate(specs)]
+    active = getattr(_STATE, "active", ())
+    _STATE.level, _STATE.active = level, active + (token,)
     try:
-        outputs = fn(*args)
+        outputs = [as_node(o) for o in fn(*args)]
     finally:
-        _STATE.level = level - 1
-    outputs = list(outputs)
-    if n_outputs is not None and len(outputs) != n_outputs:
-        raise AssertionError("trace: wrong number of outputs")
-    return close(args, outputs, level)
+        _STATE.level, _STATE.active = level - 1, active
+    return close(args, outputs, level, set(active), loop)
 
 
-def close(args: Sequence[Node], outputs: Sequence[Node], level: int):
+def close(args: Sequence[Node], outputs: Sequence[Node], level: int, active: set = frozenset(), loop: str = "scan"):
     """Closure conversion: the values ``outputs`` read from outside become extra arguments.
 
     A node is *outside* when it does not depend on ``args`` but depends on an
-    input symbol or on an argument of another body; the largest such
-    subexpressions are captured (loop-invariant code, computed once by the
-    caller). Constant subexpressions stay inside.
+    input symbol or on an argument of an enclosing body being traced
+    (``active``); the largest such subexpressions are captured (loop-invariant
+    code, computed once by the caller). Constant subexpressions stay inside.
+    The body's arguments are renamed to canonical ones.
     """
-    from ...graph import as_node
-
-    outputs = [as_node(o) for o in outputs]
     order = toposort(outputs)
     inner = descendants_within(order, args)
     own = {id(a) for a in args}
     leaves = [n for n in order if n.op.is_input and id(n) not in own]
+    for n in leaves:
+        if n.op.name == "loop_arg" and n.kw["trace"] not in active:
+            raise ValueError(
+                f"{loop}: the body uses {n.op.label(n)}, a value of another loop's body whose tracing has ended; "
+                "a value computed inside a loop body exists only there: return it as a carry or a y")
     foreign = descendants_within(order, leaves) if leaves else set()
     captured: list[Node] = []
     seen: set[int] = set()
@@ -175,13 +185,11 @@ def close(args: Sequence[Node], outputs: Sequence[Node], level: int):
                 capture(x)
     for y in outputs:
         capture(y)
-    if not captured:
-        return Body(args, outputs), []
-    start = next_index(Body(args, ()))
-    stand_ins = fresh_args(level, start, [(c.shape, c.dtype) for c in captured])
+    canonical = fresh_args(level, 0, [(a.shape, a.dtype) for a in args])
+    stand_ins = fresh_args(level, len(args), [(c.shape, c.dtype) for c in captured])
     mapping = {id(c): a for c, a in zip(captured, stand_ins)}
-    new_outputs = substitute(outputs, mapping)
-    return Body(list(args) + stand_ins, new_outputs), captured
+    mapping.update((id(a), c) for a, c in zip(args, canonical))
+    return Body(canonical + stand_ins, substitute(outputs, mapping)), captured
 
 
 def substitute(outputs: Sequence[Node], mapping: dict[int, Node]) -> list[Node]:
