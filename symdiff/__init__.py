@@ -21,6 +21,7 @@ from .backends.function import Function, function
 from .backends.reference import evaluate
 from .errors import ShapeError
 from .graph import Node
+from .graphio import GraphFormatError, load, save
 from .interop.sympy import from_sympy, to_sympy
 from .numpy_api import *  # noqa: F401,F403
 from .numpy_api import __all__ as _numpy_names
@@ -32,5 +33,5 @@ __version__ = "0.1.0"
 __all__ = sorted(set(_numpy_names) | {
     "Function", "Node", "ShapeError", "check_grad", "count_nodes", "debugprint", "evaluate",
     "function", "grad", "simplify", "hessian", "hvp", "jacobian", "jvp", "to_dot", "vjp",
-    "from_sympy", "to_sympy",
+    "from_sympy", "to_sympy", "save", "load", "GraphFormatError",
 })

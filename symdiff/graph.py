@@ -14,6 +14,7 @@ different symbols, because each input carries a unique serial in its params.
 from __future__ import annotations
 
 import itertools
+import secrets
 import weakref
 from typing import Any, ClassVar, Sequence
 
@@ -24,7 +25,10 @@ from .dims import Shape, check_dim, shape_str
 from .errors import ShapeError
 
 _INTERN: "weakref.WeakValueDictionary[tuple, Node]" = weakref.WeakValueDictionary()
+# symbols' serials: a random prefix per process and a counter, so symbols made in different processes
+# (a graph loaded or unpickled here) never have the same identity
 _SERIAL = itertools.count()
+_PROCESS = secrets.token_hex(8)
 OPS: dict[str, "Op"] = {}
 
 
@@ -86,6 +90,12 @@ class Node:
 
     def __copy__(self):
         return self  # immutable, like a tuple
+
+    def __reduce__(self):
+        """Pickled as its graph in the flat format of ``symdiff.graphio`` (any depth, no recursion)."""
+        from .graphio import node_reduce
+
+        return node_reduce(self)
 
     def __deepcopy__(self, memo):
         return self
@@ -284,7 +294,7 @@ def make_input(name: str, shape, dtype="float64") -> Node:
     if not isinstance(name, str) or not name:
         raise TypeError(f"a symbol's name must be a non-empty str, got {name!r}")
     shape = tuple(check_dim(d, f"symbol {name!r}") for d in shape)
-    return INPUT.make(name=name, shape=shape, dtype=_dt.as_dtype(dtype), serial=next(_SERIAL))
+    return INPUT.make(name=name, shape=shape, dtype=_dt.as_dtype(dtype), serial=f"{_PROCESS}-{next(_SERIAL)}")
 
 
 def constant(value: Any, dtype: Any = None) -> Node:

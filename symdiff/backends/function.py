@@ -104,6 +104,7 @@ class Function:
         self.single = not isinstance(outputs, (list, tuple))
         self.outputs = [as_node(outputs)] if self.single else [as_node(o) for o in outputs]
         self.backend = backend
+        self.fast_math = fast_math
         if backend not in ("numba", "numpy"):
             raise ValueError(f"unknown backend {backend!r}; use 'numba' or 'numpy'")
         if simplify:
@@ -197,7 +198,9 @@ class Function:
                                "(see the warning); calls run on the reference interpreter")
         return self._prepared.source
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            args = self._by_name(args, kwargs)
         fast = self._fast
         if fast is not None:
             return fast(*args)
@@ -210,9 +213,48 @@ class Function:
             out.append(r)
         return out[0] if self.single else tuple(out)
 
+    def _by_name(self, args: tuple, kwargs: dict) -> tuple:
+        """Positional arguments from ``fn(x, W=...)``: keywords are the input symbols' names."""
+        names = [x.name for x in self.inputs]
+        if len(args) > len(names):
+            return args   # the count error comes from the usual checks
+        values = list(args) + [_MISSING] * (len(names) - len(args))
+        for k, v in kwargs.items():
+            if names.count(k) != 1:
+                known = ", ".join(names)
+                raise TypeError(f"the function has no input named {k!r} (inputs: {known})" if k not in names else
+                                f"the function has several inputs named {k!r}; pass them by position")
+            i = names.index(k)
+            if values[i] is not _MISSING:
+                raise TypeError(f"the function got two values for input {k!r}")
+            values[i] = v
+        missing = [n for n, v in zip(names, values) if v is _MISSING]
+        if missing:
+            raise TypeError(f"the function is missing the input(s) {', '.join(map(repr, missing))}")
+        return tuple(values)
+
+    def __reduce__(self):
+        """Pickled as its graph (``symdiff.graphio``); unpickling rebuilds it, loading cached native code."""
+        from ..graphio import graph_record
+
+        return _function_from_records, (graph_record(list(self.inputs)), graph_record(list(self.outputs)),
+                                        self.single, self.backend, self.fast_math)
+
     def __repr__(self):
         ins = ", ".join(x.name for x in self.inputs)
         return f"<symdiff.Function({ins}) -> {len(self.outputs)} output(s), backend={self.backend!r}>"
+
+
+_MISSING = object()
+
+
+def _function_from_records(inputs, outputs, single: bool, backend: str, fast_math: bool) -> Function:
+    from ..graphio import graph_from_record
+
+    outs = graph_from_record(outputs)
+    # the outputs were simplified when the function was made: the same graph, the same code (and cache)
+    return Function(graph_from_record(inputs), outs[0] if single else outs, backend, simplify=False,
+                    fast_math=fast_math)
 
 
 def function(inputs, outputs, backend: str = "numba", simplify: bool = True, fast_math: bool = False,
