@@ -158,6 +158,9 @@ def test_errors_name_the_loop_and_the_carry():
     sd.scan(lambda c, x: (leaked.append(c) or c * x, None), 1.0, xs)
     with pytest.raises(ValueError, match="a value of another loop's body whose tracing has ended"):
         sd.scan(lambda c, x: (c * leaked[0], None), 1.0, xs)
+    outside = sd.scan(lambda c, x: (c * x, None), leaked[0], xs)[0]   # a body's value used outside its loop
+    with pytest.raises(ValueError, match="a value of a loop body used outside its loop"):
+        sd.function([xs], outside, backend="numpy")
     k = sd.scalar("k")
     with pytest.raises(ValueError, match="symbolic dimension 'T' .* is not bound by any input"):
         sd.function([k], sd.scan(lambda c, _: (c * k, None), 1.0, length="T")[0], backend="numba", wait=True)

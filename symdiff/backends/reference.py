@@ -32,6 +32,14 @@ def _has_symbolic(value) -> bool:
     return False
 
 
+def unbound_input_message(n: Node) -> str:
+    """Why a graph cannot run: it reads an input symbol the function does not take (or a loop's argument)."""
+    if n.op.name == "loop_arg":
+        return (f"the outputs depend on {n.op.label(n)}, a value of a loop body used outside its loop; "
+                "a value computed inside a loop body exists only there: return it as a carry or a y")
+    return f"the outputs depend on the input {n.name!r}, which is not among the function's inputs"
+
+
 class Plan:
     """A graph prepared for repeated evaluation: slots, steps and last uses."""
 
@@ -40,7 +48,7 @@ class Plan:
         slot = {id(x): i for i, x in enumerate(inputs)}
         for n in order:
             if n.op.is_input and id(n) not in slot:
-                raise ValueError(f"the outputs depend on the input {n.name!r}, which is not among the function's inputs")
+                raise ValueError(unbound_input_message(n))
         self.n_inputs = len(inputs)
         self.steps = []  # (op, arg slots, kw, symbolic param names, out slot, out dtype)
         self.constants = {}

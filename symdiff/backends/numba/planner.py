@@ -31,6 +31,7 @@ from ...dims import dim_sub, is_name
 from ...graph import Node
 from ...traversal import toposort
 from ..loops import Const, Idx, level_of, loop_axes
+from ..reference import unbound_input_message
 from .lowering import lowering_of
 
 #: a virtual subexpression at least this costly is materialised rather than recomputed
@@ -141,7 +142,7 @@ def plan_graph(inputs, outputs) -> Plan:
     known = {id(x) for x in inputs}
     for n in order:
         if n.op.is_input and id(n) not in known:
-            raise ValueError(f"the outputs depend on the input {n.name!r}, which is not among the function's inputs")
+            raise ValueError(unbound_input_message(n))
     kinds = {id(n): lowering_of(n).kind_of(n) for n in order}
     mat: set[int] = set()
     for n in order:
