@@ -132,10 +132,9 @@ class Op:
     is_constant: ClassVar[bool] = False
     #: the node's value is a tuple of arrays, read through ``tuple_get`` (loops)
     multi_output: ClassVar[bool] = False
-    #: params holding closed subgraphs (``Body``): passes that rewrite or print graphs go inside
+    #: params holding closed subgraphs (``Body``): passes that rewrite or print graphs go inside, and
+    #: the reference interpreter calls ``impl`` with ``env=`` (the sizes) and ``plan_of=`` (body -> plan)
     body_params: ClassVar[tuple[str, ...]] = ()
-    #: ``impl`` takes ``env=`` (the symbolic sizes), to evaluate a body with symbolic shapes
-    needs_env: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

@@ -66,7 +66,7 @@ def backward(seeds: Sequence[tuple[Node, Node]], wrt: Sequence[Node]) -> list[No
         else:
             ct = ew.add_n(*cts)
             adjoint[id(node)] = ct
-        if op.name == "tuple_get":   # hand the cotangent to the tuple node, marked with its output
+        if node.inputs and node.inputs[0].op.multi_output:   # a projection: to the tuple, marked with its output
             t = node.inputs[0]
             if id(t) in relevant:
                 pending.setdefault(id(t), []).append((node.kw["index"], ct))

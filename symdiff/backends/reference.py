@@ -7,6 +7,7 @@ after its last use. It is the oracle other backends are tested against.
 
 from __future__ import annotations
 
+import weakref
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -89,8 +90,8 @@ class Plan:
                     kw = dict(kw)
                     for k in sym:
                         kw[k] = _resolve(kw[k], env)
-                if op.needs_env:
-                    v = op.impl(*[vals[i] for i in ins], env=env, **kw)
+                if op.body_params:   # a loop: it runs its bodies' plans
+                    v = op.impl(*[vals[i] for i in ins], env=env, plan_of=body_plan, **kw)
                 else:
                     v = op.impl(*[vals[i] for i in ins], **kw)
                 if op.multi_output:
@@ -101,6 +102,17 @@ class Plan:
                 for s in frees:
                     vals[s] = None
         return [vals[s] for s in self.out_slots]
+
+
+_BODY_PLANS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def body_plan(body) -> Plan:
+    """The plan of a loop body (made once per body)."""
+    plan = _BODY_PLANS.get(body)
+    if plan is None:
+        plan = _BODY_PLANS[body] = Plan(body.args, body.outputs)
+    return plan
 
 
 def evaluate(outputs, values: Mapping[Node, object]):

@@ -74,7 +74,11 @@ def _merge_into(a: Node, b: Node, where: dict) -> tuple[Node, dict, dict]:
 
 def merge_loops(outputs: Sequence[Node]) -> list[Node]:
     """The graph of ``outputs`` with every scan contained in another merged into it (bodies too)."""
-    outputs = _inside_bodies(list(outputs))
+    outputs = list(outputs)
+    order = toposort(outputs)
+    if not any(n.op.body_params for n in order):
+        return outputs   # no loop: one walk, as for most graphs ``simplify`` sees
+    outputs = _inside_bodies(outputs, order)
     while True:
         order = toposort(outputs)
         scans = [n for n in order if n.op.name == "scan"]
@@ -103,12 +107,12 @@ def merge_loops(outputs: Sequence[Node]) -> list[Node]:
         outputs = substitute(outputs, mapping)
 
 
-def _inside_bodies(outputs: list[Node]) -> list[Node]:
-    """The graph with the loops inside every loop body merged (each body once)."""
+def _inside_bodies(outputs: list[Node], order: list[Node]) -> list[Node]:
+    """The graph with the loops inside every loop body merged (each body once); ``order`` its toposort."""
     memo: dict = {}
     done: dict[int, Node] = {}
     changed = False
-    for n in toposort(outputs):
+    for n in order:
         ins = tuple(done[id(x)] for x in n.inputs)
         kw = n.kw
         for p in n.op.body_params:

@@ -67,14 +67,13 @@ class Body:
     built the same way are equal.
     """
 
-    __slots__ = ("args", "outputs", "_hash", "_plan", "__weakref__")
+    __slots__ = ("args", "outputs", "_hash", "__weakref__")
 
     def __init__(self, args: Sequence[Node], outputs: Sequence[Node]):
         set_ = object.__setattr__
         set_(self, "args", tuple(args))
         set_(self, "outputs", tuple(outputs))
         set_(self, "_hash", hash((tuple(map(id, self.args)), tuple(map(id, self.outputs)))))
-        set_(self, "_plan", None)
 
     def __setattr__(self, name, value):
         raise AttributeError("bodies are immutable")
@@ -94,14 +93,6 @@ class Body:
     @property
     def level(self) -> int:
         return max((a.kw["level"] for a in self.args), default=1)
-
-    def plan(self):
-        """The reference interpreter's plan of the body, made once."""
-        if self._plan is None:
-            from ...backends.reference import Plan
-
-            object.__setattr__(self, "_plan", Plan(self.args, self.outputs))
-        return self._plan
 
     def with_outputs(self, outputs: Sequence[Node]) -> "Body":
         return Body(self.args, outputs)
@@ -237,6 +228,14 @@ def body_tangents(body: Body, inputs, tangents, n_carry: int, nb: int, start: in
     t_args = dict(zip(on, fresh_args(body.level, start, [(batch + args[i].shape, args[i].dtype) for i in on])))
     t_outs = forward(list(outs), [args[i] for i in on], [t_args[i] for i in on], nb=nb)
     return on, t_args, t_outs, dep, batch
+
+
+def seed(tangents, inputs, i: int, batch: tuple) -> Node:
+    """The tangent of input ``i``: the one given, or zeros with the ``batch`` axes where there is none."""
+    from ..creation import zeros
+
+    t = tangents[i]
+    return zeros(batch + inputs[i].shape, inputs[i].dtype) if t is None else t
 
 
 def specs_of(nodes: Sequence[Node]) -> list[tuple]:

@@ -31,7 +31,7 @@ import numpy as np
 from ...dims import shape_eval, shape_str
 from ...errors import ShapeError
 from ...graph import OPS, Node
-from .body import Body, body_tangents, fresh_args, is_float, next_index
+from .body import Body, body_tangents, fresh_args, is_float, next_index, seed
 from .tuples import TUPLE, MultiOutput, tuple_get
 
 
@@ -46,7 +46,6 @@ class Scan(MultiOutput):
     name = "scan"
     dim_params = ("length",)
     body_params = ("body",)
-    needs_env = True
 
     def infer(self, *inputs, body, n_carry, n_xs, length, reverse, checkpoint):
         if len(inputs) != len(body.args):
@@ -71,8 +70,8 @@ class Scan(MultiOutput):
         extra += f", checkpoint={kw['checkpoint']}" if kw["checkpoint"] else ""
         return f"scan{{length={kw['length']}, carry={kw['n_carry']}, xs={kw['n_xs']}{extra}}}"
 
-    def impl(self, *values, body, n_carry, n_xs, length, reverse, checkpoint, env):
-        plan = body.plan()
+    def impl(self, *values, body, n_carry, n_xs, length, reverse, checkpoint, env, plan_of):
+        plan = plan_of(body)
         carry = list(values[:n_carry])
         xs = values[n_carry:n_carry + n_xs]
         consts = list(values[n_carry + n_xs:])
@@ -86,8 +85,6 @@ class Scan(MultiOutput):
 
     # -- forward mode -----------------------------------------------------------------------
     def jvp(self, tangents, out, *inputs, nb=0, body, n_carry, n_xs, length, reverse, checkpoint):
-        from ..creation import zeros
-
         args, outs = body.args, body.outputs
         on, t_args, t_outs, dep, batch = body_tangents(body, inputs, tangents, n_carry, nb, next_index(body))
         ty = [j for j in range(n_carry, len(outs)) if is_float(outs[j]) and id(outs[j]) in dep]
@@ -95,17 +92,14 @@ class Scan(MultiOutput):
         xs_on = [i for i in on if n_carry <= i < n_carry + n_xs]
         k_on = [i for i in on if i >= n_carry + n_xs]
 
-        def seed(i):
-            t = tangents[i]
-            return zeros(batch + inputs[i].shape, inputs[i].dtype) if t is None else t
-
         new_args = (list(args[:n_carry]) + [t_args[k] for k in tc]
                     + list(args[n_carry:n_carry + n_xs]) + [t_args[i] for i in xs_on]
                     + list(args[n_carry + n_xs:]) + [t_args[i] for i in k_on])
         new_outs = list(outs[:n_carry]) + [t_outs[k] for k in tc] + list(outs[n_carry:]) + [t_outs[j] for j in ty]
-        new_inputs = (list(inputs[:n_carry]) + [seed(k) for k in tc]
-                      + list(inputs[n_carry:n_carry + n_xs]) + [_batch_inside(seed(i), nb) for i in xs_on]
-                      + list(inputs[n_carry + n_xs:]) + [seed(i) for i in k_on])
+        new_inputs = (list(inputs[:n_carry]) + [seed(tangents, inputs, k, batch) for k in tc]
+                      + list(inputs[n_carry:n_carry + n_xs])
+                      + [_batch_inside(seed(tangents, inputs, i, batch), nb) for i in xs_on]
+                      + list(inputs[n_carry + n_xs:]) + [seed(tangents, inputs, i, batch) for i in k_on])
         nc2 = n_carry + len(tc)
         s2 = make_scan(Body(new_args, new_outs), new_inputs, nc2, n_xs + len(xs_on), length, reverse, checkpoint)
         result: list = [None] * len(outs)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ...errors import ShapeError
 from ...graph import OPS, Node
-from .body import Body, body_tangents, next_index
+from .body import Body, body_tangents, next_index, seed
 from .tuples import TUPLE, MultiOutput, tuple_get
 
 
@@ -27,7 +27,6 @@ class WhileLoop(MultiOutput):
 
     name = "while_loop"
     body_params = ("cond", "body")
-    needs_env = True
 
     def infer(self, *inputs, cond, body, n_carry):
         if len(inputs) != len(body.args) or cond.args != body.args:
@@ -43,28 +42,21 @@ class WhileLoop(MultiOutput):
     def label(self, node):
         return f"while_loop{{carry={node.kw['n_carry']}}}"
 
-    def impl(self, *values, cond, body, n_carry, env):
-        test, step = cond.plan(), body.plan()
+    def impl(self, *values, cond, body, n_carry, env, plan_of):
+        test, step = plan_of(cond), plan_of(body)
         carry, consts = list(values[:n_carry]), list(values[n_carry:])
         while bool(test.run(carry + consts, env)[0]):
             carry = step.run(carry + consts, env)
         return tuple(carry)
 
     def jvp(self, tangents, out, *inputs, nb=0, cond, body, n_carry):
-        from ..creation import zeros
-
         args, outs = body.args, body.outputs
         on, t_args, t_outs, _, batch = body_tangents(body, inputs, tangents, n_carry, nb, next_index(body, cond))
         tc = [k for k in on if k < n_carry]
         k_on = [i for i in on if i >= n_carry]
         new_args = list(args[:n_carry]) + [t_args[k] for k in tc] + list(args[n_carry:]) + [t_args[i] for i in k_on]
-
-        def seed(i):
-            t = tangents[i]
-            return zeros(batch + inputs[i].shape, inputs[i].dtype) if t is None else t
-
-        new_inputs = (list(inputs[:n_carry]) + [seed(k) for k in tc]
-                      + list(inputs[n_carry:]) + [seed(i) for i in k_on])
+        new_inputs = (list(inputs[:n_carry]) + [seed(tangents, inputs, k, batch) for k in tc]
+                      + list(inputs[n_carry:]) + [seed(tangents, inputs, i, batch) for i in k_on])
         w = make_while(Body(new_args, cond.outputs), Body(new_args, list(outs) + [t_outs[k] for k in tc]),
                        new_inputs, n_carry + len(tc))
         result: list = [None] * n_carry

@@ -15,6 +15,8 @@ The tuple node binds a tuple of variables; ``tuple_get`` binds one of them.
 
 from __future__ import annotations
 
+import weakref
+
 from ... import loops as ir
 from ..lowering import Array, Step, lowering_of, register
 
@@ -31,13 +33,25 @@ def _copy(dst: str, src: str, shape, em, lead: tuple = ()) -> ir.Stmt:
     return ir.loop_nest(idx, shape, [ir.Assign(ir.Load(dst, lead + idx), ir.Load(src, idx))])
 
 
+_PLANS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _plan(body):
+    """The body's plan, made once (the call checks and each emission of the body read it)."""
+    from ..planner import plan_graph
+
+    plan = _PLANS.get(body)
+    if plan is None:
+        plan = _PLANS[body] = plan_graph(list(body.args), list(body.outputs))
+    return plan
+
+
 def _checks(*bodies):
     from ..emitter import plan_checks
-    from ..planner import plan_graph
 
     out = []
     for body in bodies:
-        out += [c for c in plan_checks(plan_graph(body.args, body.outputs)) if c not in out]
+        out += [c for c in plan_checks(_plan(body)) if c not in out]
     return out
 
 
@@ -66,14 +80,12 @@ def _start(em, args, init, consts, n_consts) -> tuple[list, dict]:
     return carry, bindings
 
 
-def _emit_body(em, body, bindings, outputs=None):
+def _emit_body(em, body, bindings):
     """The body's plan emitted with ``bindings``: (statements, the sub-emitter, buffers it made)."""
     from ..emitter import PlanEmitter
-    from ..planner import plan_graph
 
-    outs = list(body.outputs if outputs is None else outputs)
     before = len(em.kb.buffers)
-    sub = PlanEmitter(em.kb, plan_graph(list(body.args), outs), bindings)
+    sub = PlanEmitter(em.kb, _plan(body), bindings)
     stmts = sub.emit()
     return stmts, sub, {b.name for b in em.kb.buffers[before:]}
 
