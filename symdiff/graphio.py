@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .graph import OPS, ConstValue, Node
+from .ops.control.body import Body
 from .traversal import toposort
 
 FORMAT = "symdiff-graph"
@@ -43,8 +44,6 @@ class GraphFormatError(ValueError):
 # -- params ----------------------------------------------------------------------------------------
 
 def _encode(v: Any, where: str) -> Any:
-    from .ops.control.body import Body
-
     if v is None or isinstance(v, (bool, str)):
         return v
     if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
@@ -90,8 +89,6 @@ def _decode(v: Any) -> Any:
         data = base64.b64decode(x["data"], validate=True)
         return ConstValue(np.frombuffer(data, dtype=dtype).reshape(tuple(x["shape"])))
     if tag == "body":
-        from .ops.control.body import Body
-
         outputs, args = _rebuild(x)
         return Body(args, outputs)
     raise GraphFormatError(f"unknown parameter tag {tag!r}")

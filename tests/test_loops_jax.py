@@ -95,13 +95,15 @@ def test_nested_scans_and_a_scan_inside_the_gradient_of_a_scan_against_jax(backe
 def test_while_loop_forward_mode_against_jax(backend):
     x, v = sd.scalar("x"), sd.vector("v", 3)
     c, _ = sd.while_loop(lambda c: c[1] < 4, lambda c: (sd.sin(c[0]) * x + v, c[1] + 1), (v, sd.constant(0)))
-    fn = sd.function([x, v], [c, sd.jacobian(c, v), sd.jvp(c, x, 1.0)], backend=backend)
+    fn = sd.function([x, v], [c, sd.jacobian(c, v), sd.jvp(c, x, 1.0), sd.jacobian(sd.jacobian(c, v), v)],
+                     backend=backend)
 
     def jw(xv, vv):
         return jax.lax.while_loop(lambda c: c[1] < 4, lambda c: (jnp.sin(c[0]) * xv + vv, c[1] + 1), (vv, 0))[0]
     vv = np.array([0.3, -0.2, 0.9])
     got = fn(0.8, vv)
-    want = [jw(0.8, vv), jax.jacfwd(jw, argnums=1)(0.8, vv), jax.jvp(lambda t: jw(t, vv), (0.8,), (1.0,))[1]]
+    want = [jw(0.8, vv), jax.jacfwd(jw, argnums=1)(0.8, vv), jax.jvp(lambda t: jw(t, vv), (0.8,), (1.0,))[1],
+            jax.jacfwd(jax.jacfwd(jw, argnums=1), argnums=1)(0.8, vv)]   # second order, forward over forward
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)
 
