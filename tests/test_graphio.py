@@ -108,3 +108,19 @@ def test_compiled_functions_pickle_and_run_in_other_processes(backend):
     assert _call_unpickled(blob) == (backend, want)
     with multiprocessing.get_context("spawn").Pool(1) as pool:   # a fresh interpreter: the disk cache serves it
         assert pool.map(_call_unpickled, [blob]) == [(backend, want)]
+
+
+def test_arrays_that_were_pickled_are_accepted(backend):
+    """Unpickled arrays carry dtype objects equal to, but not the same object as, NumPy's own
+    (multiprocessing and Dask send arrays this way); the fast argument checks must accept them."""
+    x = sd.vector("x", "n")
+    s = sd.scalar("s")
+    fn = sd.function([x, s], [sd.sum(x * x) * s, 2 * x], backend=backend, wait=True)
+    a = pickle.loads(pickle.dumps(np.arange(3.0)))
+    b = pickle.loads(pickle.dumps(np.array(2.0)))
+    assert a.dtype == np.float64
+    value, grad = fn(a, b)
+    assert float(value) == 10.0
+    np.testing.assert_array_equal(grad, [0.0, 2.0, 4.0])
+    big_endian = np.arange(3.0).astype(">f8")
+    assert float(fn(big_endian, 1.0)[0]) == 5.0

@@ -11,65 +11,23 @@ from typing import Sequence
 
 import numpy as np
 
-from ..dims import dim_eval, is_name, shape_str
 from ..graph import Node, as_node
 from ..reporting import logger, timed
+from . import argcheck
 
 
-def _is_python_number(v) -> bool:
-    return isinstance(v, (bool, int, float)) and not isinstance(v, np.generic)
+def input_specs(inputs: Sequence[Node]) -> list:
+    """``(name, dtype, shape)`` of each input symbol: what ``argcheck`` checks arguments against."""
+    return [(x.name, x.dtype, x.shape) for x in inputs]
 
 
 def bind_arguments(inputs: Sequence[Node], args: Sequence[object]):
     """Check call arguments against the input symbols; return (arrays, dims env).
 
     Raises TypeError for the wrong count and ValueError naming the input for a
-    wrong shape or dtype or symbolic dimensions that disagree.
+    wrong shape or dtype or symbolic dimensions that disagree (``argcheck.bind``).
     """
-    if len(args) != len(inputs):
-        names = ", ".join(x.name for x in inputs)
-        raise TypeError(f"the function takes {len(inputs)} argument(s) ({names}), got {len(args)}")
-    arrays = []
-    env: dict[str, int] = {}
-    origin: dict[str, str] = {}
-    derived = []
-    for x, v in zip(inputs, args):
-        if _is_python_number(v):
-            try:
-                fits = np.result_type(x.dtype, v) == x.dtype and (
-                    not isinstance(v, int) or isinstance(v, bool) or -2**63 <= v < 2**63)
-            except OverflowError:
-                fits = False
-            if not fits:
-                raise ValueError(f"input {x.name!r}: expected {x.dtype}, got the {type(v).__name__} {v!r}")
-            arr = np.asarray(v, dtype=x.dtype)
-        else:
-            arr = v if isinstance(v, np.ndarray) else np.asarray(v)
-            if arr.dtype != x.dtype:
-                if arr.dtype == object or not np.can_cast(arr.dtype, x.dtype, "safe"):
-                    raise ValueError(f"input {x.name!r}: expected dtype {x.dtype}, got {arr.dtype}")
-                arr = arr.astype(x.dtype)
-        if arr.ndim != len(x.shape):
-            raise ValueError(f"input {x.name!r}: expected shape {shape_str(x.shape)}, got {arr.shape}")
-        for axis, (want, got) in enumerate(zip(x.shape, arr.shape)):
-            if isinstance(want, int):
-                if want != got:
-                    raise ValueError(f"input {x.name!r}: expected shape {shape_str(x.shape)}, got {arr.shape}")
-            elif is_name(want):
-                if want in env and env[want] != got:
-                    raise ValueError(
-                        f"input {x.name!r}: dimension {want!r} (axis {axis}) is {got}, "
-                        f"but input {origin[want]!r} gave {want!r} = {env[want]}"
-                    )
-                env[want] = got
-                origin[want] = x.name
-            else:
-                derived.append((x, axis, want, got))
-        arrays.append(arr)
-    for x, axis, want, got in derived:
-        if dim_eval(want, env) != got:
-            raise ValueError(f"input {x.name!r}: dimension {want!r} (axis {axis}) should be {dim_eval(want, env)}, got {got}")
-    return arrays, env
+    return argcheck.bind(input_specs(inputs), args)
 
 
 def _compile_failures() -> tuple:
@@ -215,23 +173,27 @@ class Function:
 
     def _by_name(self, args: tuple, kwargs: dict) -> tuple:
         """Positional arguments from ``fn(x, W=...)``: keywords are the input symbols' names."""
-        names = [x.name for x in self.inputs]
-        if len(args) > len(names):
-            return args   # the count error comes from the usual checks
-        values = list(args) + [_MISSING] * (len(names) - len(args))
-        for k, v in kwargs.items():
-            if names.count(k) != 1:
-                known = ", ".join(names)
-                raise TypeError(f"the function has no input named {k!r} (inputs: {known})" if k not in names else
-                                f"the function has several inputs named {k!r}; pass them by position")
-            i = names.index(k)
-            if values[i] is not _MISSING:
-                raise TypeError(f"the function got two values for input {k!r}")
-            values[i] = v
-        missing = [n for n, v in zip(names, values) if v is _MISSING]
-        if missing:
-            raise TypeError(f"the function is missing the input(s) {', '.join(map(repr, missing))}")
-        return tuple(values)
+        return argcheck.by_name([x.name for x in self.inputs], args, kwargs)
+
+    def export(self, path) -> str:
+        """Write this function as one ``.py`` module that needs only NumPy and Numba; its path.
+
+        The module's ``call`` takes the same arguments (by position or by input
+        name), checks them the same way and returns the same arrays. Numba
+        compiles it when it is first imported on a machine. Whatever the
+        function's backend, the export is Numba code; vector math goes through
+        NumPy's scalar functions there, so the file runs on any machine.
+
+        >>> import symdiff as sd, os, tempfile
+        >>> x = sd.vector("x", "n")
+        >>> f = sd.function([x], sd.sum(x ** 2), backend="numpy")
+        >>> os.path.basename(f.export(os.path.join(tempfile.mkdtemp(), "sumsq.py")))
+        'sumsq.py'
+        """
+        from .numba.export import export_source, write_export
+
+        title = os.path.splitext(os.path.basename(os.fspath(path)))[0]
+        return write_export(path, export_source(self.inputs, self.outputs, self.single, title))
 
     def __reduce__(self):
         """Pickled as its graph (``symdiff.graphio``); unpickling rebuilds it, loading cached native code."""
@@ -244,8 +206,6 @@ class Function:
         ins = ", ".join(x.name for x in self.inputs)
         return f"<symdiff.Function({ins}) -> {len(self.outputs)} output(s), backend={self.backend!r}>"
 
-
-_MISSING = object()
 
 
 def _function_from_records(inputs, outputs, single: bool, backend: str, fast_math: bool) -> Function:

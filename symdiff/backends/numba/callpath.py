@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...dims import is_name
+from .. import argcheck
 from .. import loops as ir
 from .printer import NumbaPrinter
 
@@ -37,7 +38,8 @@ class _Slow(Exception):
     """An argument the fast checks do not accept: take the generic path."""
 
 
-def caller_source(kernel: ir.Kernel, parts: list, specs: list, checks: list, single: bool) -> tuple[str, dict]:
+def caller_source(kernel: ir.Kernel, parts: list, specs: list, checks: list, single: bool,
+                  name: str = "call") -> tuple[str, dict]:
     """The source of ``call(*args)`` and the namespace it runs in (the caller sets ``_p0``, ``_p1`` ...).
 
     Local variables carry the kernel's names (inputs, buffers, ``d_<size>``, scalars
@@ -49,7 +51,7 @@ def caller_source(kernel: ir.Kernel, parts: list, specs: list, checks: list, sin
     names = [v for v, _ in kernel.inputs]
     ns = {"_nd": np.ndarray, "_arr": np.array, "_empty": np.empty, "_TypeError": TypeError,
           "_Slow": _Slow, "np": np}
-    src = ["def call(*args, _again=False):", "    try:"]
+    src = [f"def {name}(*args, _again=False):", "    try:"]
     body: list[str] = []
     if n:
         body.append(f"{', '.join(names)}, = args")
@@ -62,13 +64,19 @@ def caller_source(kernel: ir.Kernel, parts: list, specs: list, checks: list, sin
         if x.ndim == 0:
             py, sc = _SCALARS[x.dtype.name]
             ns[f"_S{k}"] = sc
-            body.append(f"if {f'type({a}) is not {py}' if py else 'True'}:")
-            body.append(f"    if type({a}) is _nd and {a}.dtype is _D{k} and {a}.ndim == 0:")
+            fast = f"type({a}) is not {py}" if py else "True"
+            if py == "int":   # a Python int beyond int64 must reach the generic checks (NumPy refuses it)
+                fast += f" or not (-9223372036854775808 <= {a} <= 9223372036854775807)"
+            body.append(f"if {fast}:")
+            body.append(f"    if type({a}) is _nd and {a}.dtype == _D{k} and {a}.ndim == 0:")
             body.append(f"        {a} = {a}[()]")
             body.append(f"    elif type({a}) is not _S{k}:")
             body.append("        raise _Slow")
             continue
-        body.append(f"if type({a}) is not _nd or {a}.dtype is not _D{k} or {a}.ndim != {x.ndim}:")
+        # identity first (the common case, fast); an equal dtype that is another object
+        # (an array that was pickled, as multiprocessing and Dask send them) is as good
+        body.append(f"if type({a}) is not _nd or ({a}.dtype is not _D{k} and {a}.dtype != _D{k}) "
+                    f"or {a}.ndim != {x.ndim}:")
         body.append("    raise _Slow")
         conds = []
         for ax, d in enumerate(x.shape):
@@ -94,7 +102,7 @@ def caller_source(kernel: ir.Kernel, parts: list, specs: list, checks: list, sin
     src.append("    except (_Slow, ValueError):  # anything unusual: the generic checks, then again")
     src.append("        if _again:")
     src.append("            raise AssertionError('symdiff: prepared arguments were refused')")
-    src.append("        return call(*_prepare(args), _again=True)")
+    src.append(f"        return {name}(*_prepare(args), _again=True)")
     # indices into symbolic axes, checked once per call
     for c in checks:
         src.append(f"    if not {p.expr(c.cond, top=False)}:")
@@ -131,7 +139,7 @@ def caller_source(kernel: ir.Kernel, parts: list, specs: list, checks: list, sin
             src.append(f"        {call}")
     src += ["    except _TypeError:  # non-contiguous or read-only arrays",
             "        if _again:", "            raise",
-            "        return call(*_prepare(args), _again=True)"]
+            f"        return {name}(*_prepare(args), _again=True)"]
     src += done
     outs = []
     for j, spec in enumerate(specs):
@@ -155,15 +163,4 @@ def _shape(p, dims) -> str:
 
 def prepare_arguments(inputs, args) -> list:
     """Checked, C-contiguous, writable arrays (0-d inputs as NumPy scalars) for ``args``."""
-    from ..function import bind_arguments
-
-    arrays, _ = bind_arguments(inputs, args)
-    out = []
-    for x, a in zip(inputs, arrays):
-        if x.ndim == 0:
-            out.append(a[()])
-        elif not a.flags.c_contiguous or not a.flags.writeable:
-            out.append(np.array(a, order="C", copy=True))
-        else:
-            out.append(a)
-    return out
+    return argcheck.prepare([(x.name, x.dtype, x.shape) for x in inputs], args)

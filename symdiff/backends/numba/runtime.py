@@ -50,3 +50,33 @@ def _gemm(a, b, out):
 def _vdot(a, b):
     """Inner product of two contiguous vectors through BLAS."""
     return np.dot(a, b)
+
+
+# Without SciPy Numba has no BLAS (it takes BLAS from SciPy): a module exported by
+# ``fn.export`` then uses these loops for ``_gemm`` and ``_vdot`` instead.
+
+@nb.njit(cache=True, nogil=True)
+def _gemm_loops(a, b, out):
+    """``out = a @ b`` (matrix-matrix or matrix-vector) in plain loops."""
+    if b.ndim == 1:
+        for i in range(a.shape[0]):
+            s = out.dtype.type(0)
+            for k in range(a.shape[1]):
+                s += a[i, k] * b[k]
+            out[i] = s
+    else:
+        out[:] = 0
+        for i in range(a.shape[0]):
+            for k in range(a.shape[1]):
+                aik = a[i, k]
+                for j in range(b.shape[1]):
+                    out[i, j] += aik * b[k, j]
+
+
+@nb.njit(cache=True, nogil=True)
+def _vdot_loops(a, b):
+    """Inner product of two vectors in a plain loop."""
+    s = a.dtype.type(0)
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s
