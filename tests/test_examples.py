@@ -27,6 +27,7 @@ KEY_LINES = {
     "sympy_to_compiled.py": "both routes agree on 200,000 states",
     "ode_parameter_fit.py": "recovered the ODE's parameters from noisy observations",
     "rnn_training.py": "the recurrent network learned to predict the sequence",
+    "dask_logistic_regression.py": "the distributed fits match the single-process fit",
 }
 
 SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))

@@ -108,6 +108,22 @@ def test_compiled_functions_pickle_and_run_in_other_processes(backend):
     assert _call_unpickled(blob) == (backend, want)
     with multiprocessing.get_context("spawn").Pool(1) as pool:   # a fresh interpreter: the disk cache serves it
         assert pool.map(_call_unpickled, [blob]) == [(backend, want)]
+    with multiprocessing.get_context("fork").Pool(1) as pool:    # a copy of this process
+        assert pool.map(_call_unpickled, [blob]) == [(backend, want)]
+
+
+def test_compiled_functions_round_trip_through_cloudpickle(backend):
+    cloudpickle = pytest.importorskip("cloudpickle", reason="cloudpickle comes with the [dask] extra")
+    x = sd.vector("x", "n")
+    f = sd.sum(sd.sin(x) ** 2)
+    fn = sd.function([x], [f, sd.grad(f, x)], backend=backend, wait=True)
+    holder = {"fn": fn, "nodes": [f, x]}   # inside other objects, as cloudpickle sends closures
+    again = cloudpickle.loads(cloudpickle.dumps(holder))
+    again["fn"].wait()
+    a = np.array([0.3, 1.2, -0.7])
+    for got, want in zip(again["fn"](a), fn(a)):
+        np.testing.assert_array_equal(got, want)
+    assert again["nodes"][0].op.name == f.op.name
 
 
 def test_arrays_that_were_pickled_are_accepted(backend):
