@@ -18,6 +18,7 @@ from symdiff.traversal import all_nodes, toposort
 from tests.optable import CASES
 from tests.registry_graphs import internal_ops_graph, row_gradients
 from tests.test_ops_values import _check_value
+from tests.test_special_values import _run, _same, _special_inputs
 
 pytestmark = [pytest.mark.numba, pytest.mark.usefixtures("isolated_cache_dir")]
 
@@ -77,6 +78,14 @@ def test_optable_values(chunk):
             _check_value(case, got[o], case.oracle(*xs[a:b]))
         for x, x0 in zip(xs, before):
             np.testing.assert_array_equal(x, x0)  # inputs not modified
+    # NaN, ±inf and ±0 in every float input: the same values as the reference interpreter
+    ref = sd.function(syms, outs, backend="numpy", simplify=False)
+    xs = [x for case in cases for x in _special_inputs(case)]
+    got, got_err = _run(fn, *xs)
+    want, want_err = _run(ref, *xs)
+    assert got_err is None and want_err is None, (got_err, want_err)
+    for case, (a, b, o, _) in zip(cases, slices):
+        _same(got[o], want[o], f"{case.id} on special values")
 
 
 @pytest.mark.parametrize("chunk", range(len(_GRAD_CHUNKS)))
@@ -92,6 +101,12 @@ def test_optable_gradients_match_reference(chunk):
     for a, b in zip(fn(*xs), ref(*xs)):
         assert a.shape == b.shape and a.dtype == b.dtype
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    # and on NaN, ±inf and ±0: the same NaNs, infinities and values as the reference
+    xs = [x for case in cases for x in _special_inputs(case)]
+    (got, got_err), (want, want_err) = _run(fn, *xs), _run(ref, *xs)
+    assert got_err is None and want_err is None, (got_err, want_err)
+    for k, (a, b) in enumerate(zip(got, want)):
+        _same(a, b, f"gradient output {k} on special values")
 
 
 def test_all_ops_were_exercised():

@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 import warnings
+import weakref
 from typing import Sequence
 
 import numpy as np
@@ -88,8 +89,20 @@ class Function:
                 self._go_native(background=False)
                 return
         self._started = time.perf_counter()
+        self._compile_in_background()
+
+    def _compile_in_background(self) -> None:
+        _PENDING.add(self)
         threading.Thread(target=self._go_native, kwargs={"background": True},
                          name="symdiff-compile", daemon=True).start()
+
+    def _restart_after_fork(self) -> None:
+        """In a forked child: the compile thread of the parent is gone, so start one here."""
+        if self._ready.is_set():
+            return
+        if not self._prepared_event.is_set():   # forked while planning: plan again
+            self._prepared = None
+        self._compile_in_background()
 
     def _prepare(self) -> None:
         """Plan the graph and generate the backend's code (importing the backend on first use)."""
@@ -129,6 +142,7 @@ class Function:
                             self, time.perf_counter() - self._started)
         finally:
             self._ready.set()
+            _PENDING.discard(self)
 
     @property
     def tier(self) -> str:
@@ -206,6 +220,19 @@ class Function:
         ins = ", ".join(x.name for x in self.inputs)
         return f"<symdiff.Function({ins}) -> {len(self.outputs)} output(s), backend={self.backend!r}>"
 
+
+
+#: functions whose native code is being compiled in a background thread
+_PENDING: weakref.WeakSet = weakref.WeakSet()
+
+
+def _restart_compiles_in_child() -> None:
+    for fn in list(_PENDING):
+        fn._restart_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_restart_compiles_in_child)
 
 
 def _function_from_records(inputs, outputs, single: bool, backend: str, fast_math: bool) -> Function:

@@ -464,13 +464,16 @@ class Expm1(Unary):
 
 
 class Sqrt(Unary):
-    """Square root. d/dx = 0.5 / sqrt(x)."""
+    """Square root. d/dx = 0.5 / sqrt(x), and +inf at x = ±0 (the sign of zero does not pick the side)."""
 
     name = "sqrt"
     numpy_fn = np.sqrt
 
     def derivative(self, out, x):
-        return divide(const_like(0.5, out), out)
+        # at -0.0, 0.5 / sqrt(x) would be -inf, and code compiled without signed zeros may give
+        # either sign: +inf at both zeros, as pow's rule gives for x ** 0.5
+        return where(equal(out, const_like(0.0, out)), const_like(np.inf, out),
+                     divide(const_like(0.5, out), out))
 
 
 class Sin(Unary):

@@ -55,7 +55,9 @@ class GetItem(Op):
         return tuple(shape), x.dtype
 
     def impl(self, x, *, index):
-        return np.asarray(x)[_to_numpy_index(index)]
+        x = np.asarray(x)
+        check_symbolic_slices(index, x.shape)
+        return x[_to_numpy_index(index)]
 
     def label(self, node):
         return f"getitem{{{_index_str(node.kw['index'])}}}"
@@ -77,6 +79,7 @@ class ScatterIndex(Op):
         return shape, x.dtype
 
     def impl(self, x, *, index, shape):
+        check_symbolic_slices(index, shape)
         out = np.zeros(shape, dtype=np.asarray(x).dtype)
         out[_to_numpy_index(index)] = x
         return out
@@ -90,6 +93,33 @@ class ScatterIndex(Op):
     def jvp(self, ts, out, x, *, index, shape, nb=0):
         t = ts[0]
         return OPS["scatter_index"].make(t, index=_prefix(index, nb), shape=t.shape[:nb] + shape)
+
+
+#: why a slice of a symbolic axis must lie inside it (the rule of docs/semantics.md)
+SYMBOLIC_SLICE_RULE = " (the graph gives slices of symbolic axes the length stop - start; NumPy would clip)"
+
+
+def check_symbolic_slices(index, sizes) -> None:
+    """Raise IndexError when a slice of a symbolic axis falls outside it at these sizes.
+
+    Slices of fixed axes are clipped when the node is built (as NumPy clips); a
+    unit-step slice of a symbolic axis (stored with step None) has the length
+    ``stop - start`` in the graph, so the same bounds must hold when the sizes
+    are known. The Numba backend checks the same rule in its call path.
+    """
+    q = 0
+    for e in index:
+        if e[0] == "n":
+            continue
+        if e[0] == "s" and e[3] is None and (e[1] is not None or e[2] is not None):
+            d = sizes[q]
+            lo = 0 if e[1] is None else (e[1] if e[1] >= 0 else d + e[1])
+            hi = d if e[2] is None else (e[2] if e[2] >= 0 else d + e[2])
+            if not 0 <= lo <= hi <= d:
+                text = ("" if e[1] is None else str(e[1])) + ":" + ("" if e[2] is None else str(e[2]))
+                raise IndexError(f"the slice {text} is out of bounds for axis {q} with size {d}"
+                                 + SYMBOLIC_SLICE_RULE)
+        q += 1
 
 
 def _slice_length(e, d):

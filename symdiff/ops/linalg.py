@@ -213,6 +213,9 @@ def einsum(subscripts: str, *operands) -> Node:
             for c in s:
                 counts[c] = counts.get(c, 0) + 1
         out = ell_letters + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell_letters))
+    repeated = sorted({c for c in out if out.count(c) > 1})
+    if repeated:   # NumPy: "einstein sum subscripts string includes output subscript 'i' multiple times"
+        raise shape_error("einsum", f"output subscript {repeated[0]!r} appears more than once in {subscripts!r}")
     for c in out:
         if not any(c in s for s in new_subs):
             raise shape_error("einsum", f"output subscript {c!r} does not appear in the inputs of {subscripts!r}")

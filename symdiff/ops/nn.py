@@ -52,7 +52,7 @@ class Softplus(ew.Unary):
 
 
 class Relu(ew.Elementwise):
-    """``max(x, 0)``. Derivative 1 for x > 0 and 0 otherwise, 0 at x == 0 (JAX's convention)."""
+    """``max(x, 0)``, NaN for NaN (as ``maximum``). Derivative 1 for x > 0, else 0 (0 at x == 0: JAX's convention)."""
 
     name = "relu"
     kinds = "fi"
@@ -60,7 +60,7 @@ class Relu(ew.Elementwise):
     @staticmethod
     def numpy_fn(x):
         x = np.asarray(x)
-        return np.where(x > 0, x, np.zeros((), x.dtype))
+        return np.where((x > 0) | (x != x), x, np.zeros((), x.dtype))
 
     def vjp(self, ct, out, x):
         return [ew.where(ew.greater(x, 0), ct, const_like(0.0, ct))]
@@ -118,7 +118,11 @@ def log_softmax(x, axis=-1) -> Node:
 def _log_softmax(x, axis, name):
     x = as_node(x)
     axes = normalize_axes(name, axis, x.ndim)
-    return ew.subtract(x, OPS["logsumexp"].make(x, axes=axes, keepdims=True))
+    lse = OPS["logsumexp"].make(x, axes=axes, keepdims=True)
+    # a slice holding +inf has lse = +inf, and x - lse would be NaN only where x is +inf: make the
+    # whole slice NaN, as SciPy and JAX give for softmax([inf, -inf, 0]). A select per slice, not per
+    # entry; arithmetic such as lse + (lse - lse) would not survive the compiled code's reassociation
+    return ew.subtract(x, ew.where(ew.equal(lse, np.inf), np.nan, lse))
 
 
 def softmax(x, axis=-1) -> Node:

@@ -37,6 +37,54 @@ _LIVE_LOCK = threading.Lock()
 _WARM = threading.Event()   # set once this process has loaded compiled code (Numba imported and ready)
 
 
+def _fork_locks() -> list:
+    """The locks a compile holds, in the order a compile takes them (ours, Numba's, vector math's).
+
+    A fork while another thread holds one would copy it locked into the child (and LLVM's own
+    state half-changed), so a fork first waits for them: see ``_before_fork``.
+    """
+    locks = [cache._LOCK]
+    numba_lock = getattr(sys.modules.get("numba.core.compiler_lock"), "global_compiler_lock", None)
+    if numba_lock is not None and hasattr(numba_lock, "_lock"):
+        locks.append(numba_lock._lock)
+    vecmath = sys.modules.get("symdiff.backends.numba.vecmath")
+    if vecmath is not None:
+        locks.append(vecmath._lock)
+    return locks
+
+
+_HELD: list = []
+
+
+def _before_fork() -> None:
+    # wait until no other thread is compiling or loading code: the child then starts with
+    # consistent locks and LLVM state (a compile in progress finishes first)
+    _HELD[:] = _fork_locks()
+    for lock in _HELD:
+        lock.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    for lock in reversed(_HELD):
+        lock.release()
+    _HELD.clear()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child starts with free locks and no workers of its own (the parent's are not its to stop)."""
+    global _LIVE_LOCK
+    for lock in reversed(_HELD):
+        lock.release()
+    _HELD.clear()
+    _LIVE_LOCK = threading.Lock()
+    _LIVE.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
+
+
 def warm() -> bool:
     """True when loading cached code is quick here (Numba already imported and its target set up)."""
     return _WARM.is_set()

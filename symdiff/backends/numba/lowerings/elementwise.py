@@ -221,4 +221,7 @@ def _softplus(em, node, a):
 @elementwise("relu")
 def _relu(em, node, a):
     zero = ir.const(0, node.dtype)
-    return ir.Select(ir.cmp(">", a[0], zero), a[0], zero)
+    if node.dtype.kind != "f":
+        return ir.Select(ir.cmp(">", a[0], zero), a[0], zero)
+    # NaN stays NaN, as in maximum(x, 0)
+    return ir.Select(ir.Bin("or", ir.cmp(">", a[0], zero), ir.cmp("!=", a[0], a[0])), a[0], zero)

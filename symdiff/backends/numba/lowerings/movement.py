@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from ...loops import Assign, Call, Const, Guard, Var, binop, cast, cmp, dim_expr, shape_exprs
+from ....ops.indexing import SYMBOLIC_SLICE_RULE
 from ..lowering import Check, Inline, Piece, Piecewise, Step, register
 from .elementwise import bcast_index
 
@@ -233,6 +234,6 @@ def index_checks(index, sizes) -> list[Check]:
                 text = ("" if start is None else str(start)) + ":" + ("" if stop is None else str(stop))
                 cond = Call("all_le", (ZERO, lo, hi, D))
                 out.append(Check(cond, f"the slice {text} is out of bounds for axis {q} with size ", D,
-                                 " (the graph gives slices of symbolic axes the length stop - start; NumPy would clip)"))
+                                 SYMBOLIC_SLICE_RULE))
         q += 1
     return out
