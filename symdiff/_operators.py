@@ -53,6 +53,14 @@ def __rpow__(self, other):
     return _api().power(other, self)
 
 
+def __mod__(self, other):
+    return _api().mod(self, other)
+
+
+def __rmod__(self, other):
+    return _api().mod(other, self)
+
+
 def __matmul__(self, other):
     return _api().matmul(self, other)
 

@@ -103,7 +103,7 @@ class Node:
     # Operators: defined in numpy_api to keep this module free of operations.
     from ._operators import (  # noqa: E402  (class-body import of method objects)
         __abs__, __add__, __ge__, __getitem__, __gt__, __le__, __lt__, __matmul__,
-        __mul__, __neg__, __pos__, __pow__, __radd__, __rmatmul__, __rmul__,
+        __mod__, __mul__, __neg__, __pos__, __pow__, __radd__, __rmatmul__, __rmod__, __rmul__,
         __rpow__, __rsub__, __rtruediv__, __sub__, __truediv__, T, astype, max,
         mean, min, prod, reshape, sum,
     )

@@ -15,6 +15,7 @@ from .ops.linalg import *  # noqa: F401,F403
 from .ops.nn import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
+from .ops.special import *  # noqa: F401,F403
 
 
 def scalar(name: str, dtype="float64"):

@@ -1039,6 +1039,65 @@ CASE_BY_ID = {c.id: c for c in CASES}
 
 #: Names of every operation in the API contract; ``test_ops_values`` checks that
 #: each one is used by at least one row (by id prefix).
+# ---------------------------------------------------------------------------
+# Special functions and NumPy's other elementwise mathematics (ops/special.py).
+# Oracles: SciPy and NumPy; the derivative tests difference them, and
+# tests/test_special_functions.py checks the values against mpmath.
+# ---------------------------------------------------------------------------
+
+import scipy.special as _sc  # noqa: E402
+
+OFF_GRID = lattice(0.25, spacing=1.0, jitter=0.1)   # k + 0.25 +- 0.1: away from integers and halves
+GAMMA_DOMAIN = uniform(0.3, 4.0)
+
+SPECIAL_UNARY = [
+    ("erf", _sc.erf, REAL), ("erfc", _sc.erfc, REAL), ("gammaln", _sc.gammaln, GAMMA_DOMAIN),
+    ("digamma", _sc.digamma, GAMMA_DOMAIN), ("log2", np.log2, POSITIVE), ("log10", np.log10, POSITIVE),
+    ("exp2", np.exp2, REAL), ("cbrt", np.cbrt, AWAY0), ("floor", np.floor, OFF_GRID),
+    ("ceil", np.ceil, OFF_GRID), ("trunc", np.trunc, OFF_GRID), ("rint", np.rint, OFF_GRID),
+    ("log_sigmoid", lambda x: -np.logaddexp(0.0, -x), REAL),
+]
+for _name, _ref, _dom in SPECIAL_UNARY:
+    case(_name, _sdf(_name), _ref, A((2, 3), sample=_dom))
+for _name in ("erf", "gammaln", "log2", "floor"):
+    _ref, _dom = {n: (r, d) for n, r, d in SPECIAL_UNARY}[_name]
+    case(f"{_name}_float32", _sdf(_name), _ref, A((4,), "float32", _dom))
+for _n in (1, 2, 3):
+    case(f"polygamma_{_n}", lambda x, _n=_n: sd.polygamma(_n, x), lambda x, _n=_n: _sc.polygamma(_n, x),
+         A((2, 3), sample=GAMMA_DOMAIN))
+case("digamma_negative", _sdf("digamma"), _sc.digamma, A((5,), sample=uniform(-3.8, -3.2)))
+case("gammaln_negative", _sdf("gammaln"), _sc.gammaln, A((5,), sample=uniform(-2.8, -2.2)))
+case("erf_int64", _sdf("erf"), lambda x: _sc.erf(x.astype(np.float64)), A((4,), "int64"), dtype="float64")
+case("floor_int64", lambda x: sd.floor(x) + 1, lambda x: np.floor(x) + 1, A((4,), "int64"))
+case("rint_int64", _sdf("rint"), np.rint, A((4,), "int64"))
+case("round_decimals_1", lambda x: sd.round(x, 1), lambda x: np.round(x, 1),
+     A((2, 3), sample=lattice(0.025, spacing=0.1, jitter=0.01)))
+case("round_decimals_minus_1", lambda x: sd.round(x, -1), lambda x: np.round(x, -1),
+     A((4,), sample=lattice(2.5, spacing=10.0, jitter=1.0)))
+case("round_int64", lambda x: sd.round(x), lambda x: np.round(x), A((4,), "int64"))
+case("round_int64_minus_1", lambda x: sd.round(x, -1), lambda x: np.round(x, -1),
+     A((4,), "int64", integers(-60, 60)))
+
+SPECIAL_BINARY = [
+    ("mod", _sdf("mod"), np.mod, AWAY0, uniform(2.5, 3.0)),
+    ("arctan2", _sdf("arctan2"), np.arctan2, REAL, REAL),
+    ("hypot", _sdf("hypot"), np.hypot, REAL, REAL),
+    ("logaddexp", _sdf("logaddexp"), np.logaddexp, REAL, REAL),
+    ("logaddexp2", _sdf("logaddexp2"), np.logaddexp2, REAL, REAL),
+    ("xlogy", _sdf("xlogy"), _sc.xlogy, REAL, POSITIVE),
+]
+for _name, _fn, _ref, _da, _db in SPECIAL_BINARY:
+    case(_name, _fn, _ref, A((2, 3), sample=_da), A((2, 3), sample=_db))
+    case(f"{_name}_bcast_col_row", _fn, _ref, A((3, 1), sample=_da), A((4,), sample=_db))
+case("mod_operator", lambda x, y: x % y, np.mod, A((2, 3), sample=AWAY0), A((3,), sample=uniform(2.5, 3.0)))
+case("rmod_pyfloat", lambda x: 5.0 % x, lambda x: np.mod(5.0, x), A((3,), sample=uniform(2.6, 2.9)))
+case("mod_int64", _sdf("mod"), np.mod, A((2, 3), "int64", integers(-9, 10)), A((2, 3), "int64", integers(1, 4)))
+case("mod_float32", _sdf("mod"), np.mod, A((4,), "float32", AWAY0), A((4,), "float32", uniform(2.5, 3.0)))
+case("xlogy_zero_x", _sdf("xlogy"), _sc.xlogy, A((3,), sample=lambda rng, shape: np.zeros(shape)),
+     A((3,), sample=POSITIVE))
+case("logaddexp_float32", _sdf("logaddexp"), np.logaddexp, A((4,), "float32"), A((4,), "float32"))
+
+
 CONTRACT_OPS = (
     "add subtract multiply divide power negative exp log log1p expm1 sqrt square sin cos tan "
     "arcsin arccos arctan sinh cosh tanh abs sign maximum minimum where clip equal not_equal "

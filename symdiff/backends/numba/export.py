@@ -94,6 +94,7 @@ def export_source(inputs: list, outputs: list, single: bool, title: str) -> str:
         "first import and caches the machine code in __pycache__ beside this file.",
         '"""',
         "import base64",
+        "import math",
         "import sys",
         "import zlib",
         "",
