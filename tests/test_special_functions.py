@@ -137,3 +137,22 @@ def test_bad_orders_are_named():
             sd.polygamma(bad, x)
     with pytest.raises(TypeError, match="decimals"):
         sd.round(x, 1.5)
+
+
+def test_sympy_both_ways():
+    sp = pytest.importorskip("sympy")
+    a, b = sd.scalar("a"), sd.scalar("b")
+    exprs = [sd.erf(a), sd.erfc(a), sd.gammaln(a), sd.digamma(a), sd.polygamma(2, a), sd.log2(a),
+             sd.log10(a), sd.exp2(a), sd.cbrt(a), sd.arctan2(a, b), sd.hypot(a, b), sd.logaddexp(a, b),
+             sd.logaddexp2(a, b), sd.xlogy(a, b), a % b, sd.floor(a), sd.ceil(a)]
+    A, B = sp.symbols("a b")
+    for e in exprs:
+        s = sd.to_sympy(e)
+        want = float(sd.evaluate(e, {a: 1.7, b: 2.3}))
+        assert float(s.subs({A: 1.7, B: 2.3}).evalf(30)) == pytest.approx(want, rel=1e-13), (e, s)
+        back = sd.from_sympy(s, {A: a, B: b})
+        assert float(sd.evaluate(back, {a: 1.7, b: 2.3})) == pytest.approx(want, rel=1e-13), (e, s, back)
+    # SymPy's derivative of loggamma is polygamma(0, .): the same as symdiff's gradient
+    d = sd.from_sympy(sp.diff(sp.loggamma(A), A, 2), {A: a})
+    assert float(sd.evaluate(d, {a: 0.8})) == pytest.approx(float(sd.evaluate(sd.grad(sd.grad(sd.gammaln(a), a), a),
+                                                                             {a: 0.8})), rel=1e-13)

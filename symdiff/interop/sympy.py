@@ -33,6 +33,7 @@ from .. import dtypes as _dt
 from ..errors import ShapeError
 from ..graph import Node, as_node, constant
 from ..ops import elementwise as ew
+from ..ops import special
 from ..traversal import toposort
 
 __all__ = ["from_sympy", "to_sympy", "UnsupportedConstruct"]
@@ -74,6 +75,8 @@ _UNARY = {
     "sech": lambda x: ew.divide(1.0, ew.cosh(x)),
     "csch": lambda x: ew.divide(1.0, ew.sinh(x)),
     "coth": lambda x: ew.divide(1.0, ew.tanh(x)),
+    "erf": special.erf, "erfc": special.erfc, "loggamma": special.gammaln, "digamma": special.digamma,
+    "floor": special.floor, "ceiling": special.ceil,
 }
 
 _RELATIONAL = {
@@ -97,7 +100,8 @@ def _unsupported(expr) -> UnsupportedConstruct:
         hint = "an undefined function; substitute a symbol for it (expr.subs(f(t), s)) before converting"
     else:
         hint = _HINTS.get(kind, "supported: + - * / **, exp, log, trig and hyperbolic functions, "
-                                "asin/acos/atan, Abs, sign, Max/Min, Piecewise, relationals, And/Or/Not/ITE, numbers")
+                                "asin/acos/atan/atan2, Abs, sign, erf/erfc, loggamma/digamma/polygamma, floor/ceiling, "
+                                "Mod, Max/Min, Piecewise, relationals, And/Or/Not/ITE, numbers")
     return UnsupportedConstruct(f"from_sympy: unsupported SymPy construct {_short(expr)} ({kind}); {hint}")
 
 
@@ -168,6 +172,13 @@ def _plan(expr, sp, is_const):
     name = type(expr).__name__
     if isinstance(expr, sp.Function) and name in _UNARY and len(expr.args) == 1:
         return _UNARY[name], expr.args
+    if name == "atan2":
+        return special.arctan2, expr.args
+    if name == "Mod":
+        return special.mod, expr.args
+    if name == "polygamma" and expr.args[0].is_Integer and expr.args[0] >= 0:
+        order = int(expr.args[0])
+        return (lambda x: special.polygamma(order, x)), expr.args[1:]
     if name in ("Max", "Min"):
         op = ew.maximum if name == "Max" else ew.minimum
         return (lambda *xs: functools.reduce(op, xs)), expr.args
@@ -469,6 +480,14 @@ def _to_sympy_rules(sp):
         "sigmoid": sigmoid,
         "softplus": lambda a: sp.log(1 + sp.exp(a)),
         "relu": lambda a: sp.Max(a, 0),
+        "erf": sp.erf, "erfc": sp.erfc, "gammaln": sp.loggamma,
+        "log2": lambda a: sp.log(a, 2), "log10": lambda a: sp.log(a, 10), "exp2": lambda a: 2 ** a,
+        "cbrt": lambda a: sp.sign(a) * sp.Abs(a) ** sp.Rational(1, 3), "floor": sp.floor, "ceil": sp.ceiling,
+        "trunc": lambda a: sp.sign(a) * sp.floor(sp.Abs(a)),
+        "mod": sp.Mod, "arctan2": sp.atan2, "hypot": lambda a, b: sp.sqrt(a ** 2 + b ** 2),
+        "logaddexp": lambda a, b: sp.log(sp.exp(a) + sp.exp(b)),
+        "logaddexp2": lambda a, b: sp.log(2 ** a + 2 ** b, 2),
+        "xlogy": lambda a, b: sp.Piecewise((0, sp.Eq(a, 0)), (a * sp.log(b), True)),
     }
 
 
@@ -509,6 +528,8 @@ def _convert_node(node: Node, args: list, rules: dict, sp, symbol_of):
         if dst == _dt.BOOL and src != _dt.BOOL:
             return sp.Ne(args[0], 0)
         raise UnsupportedConstruct(f"to_sympy: unsupported operation cast from {src} to {dst}")
+    if name == "polygamma":
+        return sp.polygamma(node.kw["order"], args[0])
     rule = rules.get(name)
     if rule is None:
         raise UnsupportedConstruct(
