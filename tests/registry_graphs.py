@@ -13,6 +13,7 @@ import numpy as np
 
 import symdiff as sd
 import symdiff.graph as g
+from symdiff.traversal import toposort
 from tests.optable import CASES
 
 
@@ -37,6 +38,24 @@ def internal_ops_graph():
         sd.logical_and(x > -0.5, x < 0.5),
     ]
     return [x, m, i], outs
+
+
+def covering(cases, key) -> list:
+    """The first rows that together reach every ``key(node)`` the whole table reaches.
+
+    The full table runs on every backend listed in ``tests/backends.py``; a covering
+    subset keeps the number of (slow) compilations small.
+    """
+    seen, out = set(), []
+    for c in cases:
+        try:
+            keys = {key(n) for n in toposort([c.fn(*c.symbols())])}
+        except Exception:
+            continue
+        if keys - seen:
+            out.append(c)
+            seen |= keys
+    return out
 
 
 def row_gradients(case, syms) -> list:

@@ -16,7 +16,7 @@ from symdiff.backends import loops as ir
 from symdiff.backends.numba import lowering as L
 from symdiff.traversal import all_nodes, toposort
 from tests.optable import CASES
-from tests.registry_graphs import internal_ops_graph, row_gradients
+from tests.registry_graphs import covering as _covering, internal_ops_graph, row_gradients
 from tests.test_ops_values import _check_value
 from tests.test_special_values import _run, _same, _special_inputs
 
@@ -24,24 +24,6 @@ pytestmark = [pytest.mark.numba, pytest.mark.usefixtures("isolated_cache_dir")]
 
 
 # ----------------------------------------------------------------- every op, batched
-
-def _covering(cases, key):
-    """The first rows that together reach every ``key(node)`` the whole table reaches.
-
-    The full table runs on every backend listed in ``tests/backends.py``; here a
-    covering subset keeps the number of (slow) compilations small.
-    """
-    seen, out = set(), []
-    for c in cases:
-        try:
-            keys = {key(n) for n in toposort([c.fn(*c.symbols())])}
-        except Exception:
-            continue
-        if keys - seen:
-            out.append(c)
-            seen |= keys
-    return out
-
 
 CHUNK = 45
 _VALUE_CASES = _covering(CASES, lambda n: (n.op.name, n.dtype.name))

@@ -22,7 +22,7 @@ import pytest
 
 import symdiff as sd
 from tests.optable import CASES, concrete
-from tests.registry_graphs import row_gradients
+from tests.registry_graphs import covering, row_gradients
 
 #: rows whose NumPy oracle is a naive formula the library deliberately improves on special values
 #: (id -> the reason, as in docs/semantics.md)
@@ -42,23 +42,9 @@ SCIPY_AT_SIZE = {
 SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -0.5, 3.0, -2.0])
 
 
-def _keys(case):
-    from symdiff.traversal import toposort
-
-    return {(n.op.name, n.dtype.name) for n in toposort([case.fn(*case.symbols())])}
-
-
 def _cover(cases):
-    seen, out = set(), []
-    for c in cases:
-        try:
-            keys = _keys(c)
-        except Exception:
-            continue
-        if keys - seen:
-            out.append(c)
-            seen |= keys
-    return out
+    """Rows that together reach every (operation, dtype) the given rows reach."""
+    return covering(cases, lambda n: (n.op.name, n.dtype.name))
 
 
 ROWS = [c for c in _cover(CASES) if c.id not in ("scan_symbolic_length",)]
