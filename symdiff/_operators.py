@@ -134,3 +134,36 @@ def reshape(self, *shape):
 
 def astype(self, dtype):
     return _api().astype(self, dtype)
+
+
+def dot(self, other):
+    return _api().dot(self, other)
+
+
+@property
+def size(self):
+    """The number of entries: an int, or an int64 node when the shape is symbolic (``sd.size``)."""
+    return _api().size(self)
+
+
+def __array_function__(self, func, types, args, kwargs):
+    """``np.sum(node)``, ``np.dot(A, x)``: the symdiff function of the same name, or a clear error.
+
+    Without this, NumPy would treat a node as an opaque object: ``np.size(x)`` was 1 and
+    ``np.atleast_2d(x)`` an object array.
+    """
+    name = func.__name__
+    fn = getattr(_api(), name, None)
+    if fn is None or not callable(fn) or isinstance(fn, type):
+        raise TypeError(f"numpy.{name} does not take symdiff nodes and symdiff has no sd.{name}; build "
+                        "the graph with symdiff's functions")
+    if kwargs.get("out", 0) is None:   # NumPy's own default, passed on by some callers
+        kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+    if "out" in kwargs:
+        raise TypeError(f"numpy.{name}(..., out=...) cannot write into an array: a symdiff node has no values")
+    return fn(*args, **kwargs)
+
+
+def __array__(self, dtype=None, copy=None):
+    raise TypeError("a symdiff node is not an array: it has no values until the graph is evaluated "
+                    "(sd.evaluate, sd.function)")

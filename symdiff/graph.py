@@ -43,7 +43,9 @@ class Node:
     """
 
     __slots__ = ("op", "inputs", "params", "kw", "shape", "dtype", "__weakref__")
-    __array_ufunc__ = None  # make NumPy defer to our reflected operators
+    # NumPy ufuncs refuse nodes (``np.exp(x)`` raises; ``ndarray + node`` defers to our reflected
+    # operators); NumPy's other functions dispatch to symdiff's (``__array_function__``)
+    __array_ufunc__ = None
 
     op: "Op"
     inputs: tuple["Node", ...]
@@ -105,7 +107,7 @@ class Node:
         __abs__, __add__, __ge__, __getitem__, __gt__, __le__, __lt__, __matmul__,
         __mod__, __mul__, __neg__, __pos__, __pow__, __radd__, __rmatmul__, __rmod__, __rmul__,
         __rpow__, __rsub__, __rtruediv__, __sub__, __truediv__, T, astype, max,
-        mean, min, prod, reshape, sum,
+        mean, min, prod, reshape, sum, dot, size, __array_function__, __array__,
     )
 
 

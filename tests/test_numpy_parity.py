@@ -148,3 +148,31 @@ def test_fork_while_another_thread_compiles(monkeypatch):
         pytest.fail("the forked child hung (a lock held by the parent's compile thread?)")
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"child status {status}"
     assert slow.wait(180) and slow.tier == "numba"
+
+
+def test_numpy_functions_on_nodes_build_graphs_or_refuse_clearly(backend):
+    """``np.size(x)`` was 1 and ``np.dot(A, x)`` a node of the wrong shape: NumPy's functions now
+    dispatch to symdiff's (``__array_function__``) or raise a TypeError naming themselves."""
+    x = sd.vector("x", 3)
+    A = sd.matrix("A", (2, 3))
+    v = sd.vector("v", "n")
+    assert np.size(x) == x.size == 3 and np.size(A, 1) == sd.size(A, axis=1) == 3
+    assert np.dot(A, x).shape == A.dot(x).shape == (2,)
+
+    def griewank(z, cos):   # as optimisation test suites write it for NumPy (np.size, np.sum, np.prod)
+        i = np.arange(1, np.size(z) + 1)
+        return 1 + np.sum(z ** 2) / 4000 - np.prod(cos(z / np.sqrt(i)))
+
+    z0 = np.array([1.0, -2.0, 0.5])
+    fn = sd.function([x, A, v], [griewank(x, sd.cos), np.dot(A, x), np.mean(v), v.size, np.sum(v, out=None)],
+                     backend=backend, wait=True)
+    g, Ax, mean_v, size_v, sum_v = fn(z0, np.arange(6.0).reshape(2, 3), np.array([1.0, 2.0, 6.0, 7.0]))
+    np.testing.assert_allclose(g, griewank(z0, np.cos), rtol=1e-14)
+    np.testing.assert_allclose(Ax, np.arange(6.0).reshape(2, 3) @ z0, rtol=1e-14)
+    assert float(mean_v) == 4.0 and int(size_v) == 4 and float(sum_v) == 16.0
+    for call, name in ((lambda: np.atleast_2d(x), "numpy.atleast_2d"), (lambda: np.linalg.norm(x), "numpy.norm"),
+                       (lambda: np.asarray(x), "not an array"), (lambda: np.array([x, x]), "not an array"),
+                       (lambda: np.exp(x), "ufunc"), (lambda: np.sum(x, out=np.zeros(())), "out=")):
+        with pytest.raises(TypeError, match=name):
+            call()
+    assert not (np.ones(3) == x)   # comparisons keep Python identity, as node == node does

@@ -126,12 +126,31 @@ def size_of(dims, dtype="float64") -> Node:
         return constant(np.asarray(size, dtype=dtype))
     return OPS["size_of"].make(size=size, dtype=dtype)
 
+def size(x, axis: int | None = None):
+    """``numpy.size``: the number of entries (along ``axis``): an int when known, else an int64 node.
+
+    >>> import symdiff as sd
+    >>> sd.size(sd.matrix("A", (2, 3))), sd.size(sd.vector("x", "n")).dtype
+    (6, dtype('int64'))
+    """
+    x = as_node(x)
+    if axis is None:
+        dims = x.shape
+    else:
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool) or not -x.ndim <= axis < max(x.ndim, 1):
+            raise ValueError(f"size: axis {axis!r} is out of range for an array of {x.ndim} dimension(s)")
+        dims = (x.shape[axis],)
+    total = dims_product(dims)
+    return total if isinstance(total, int) else size_of(dims, "int64")
+
+
 #: the public functions (``symdiff.numpy_api`` re-exports them)
 __all__ = [
     "eye",
     "full",
     "ones",
     "ones_like",
+    "size",
     "zeros",
     "zeros_like",
 ]
