@@ -7,6 +7,7 @@ listed in that module's ``__all__``, so a new operation needs no line here.
 from __future__ import annotations
 
 from .graph import constant, make_input
+from .ops.composite import *  # noqa: F401,F403
 from .ops.control import *  # noqa: F401,F403
 from .ops.creation import *  # noqa: F401,F403  (each module's __all__: its public functions)
 from .ops.elementwise import *  # noqa: F401,F403

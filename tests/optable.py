@@ -1098,6 +1098,27 @@ case("xlogy_zero_x", _sdf("xlogy"), _sc.xlogy, A((3,), sample=lambda rng, shape:
 case("logaddexp_float32", _sdf("logaddexp"), np.logaddexp, A((4,), "float32"), A((4,), "float32"))
 
 
+# ---------------------------------------------------------------------------
+# Everyday NumPy functions composed from primitives (ops/composite.py)
+# ---------------------------------------------------------------------------
+
+case("var_all", _sdf("var"), np.var, A((2, 3)))
+case("var_axis1_ddof1_keepdims", lambda x: sd.var(x, axis=1, ddof=1, keepdims=True),
+     lambda x: np.var(x, axis=1, ddof=1, keepdims=True), A((2, 4)))
+case("std_axis0", lambda x: sd.std(x, axis=0), lambda x: np.std(x, axis=0), A((4, 3)))
+case("diff_n2", lambda x: sd.diff(x, n=2), lambda x: np.diff(x, n=2), A((6,)))
+case("diff_axis0", lambda x: sd.diff(x, axis=0), lambda x: np.diff(x, axis=0), A((3, 4)))
+case("flip_all", _sdf("flip"), np.flip, A((2, 3)))
+case("flip_axis1", lambda x: sd.flip(x, 1), lambda x: np.flip(x, 1), A((2, 3)))
+case("atleast_1d_0d", _sdf("atleast_1d"), np.atleast_1d, A(()))
+case("atleast_2d_1d", _sdf("atleast_2d"), np.atleast_2d, A((3,)))
+case("atleast_3d_2d", _sdf("atleast_3d"), np.atleast_3d, A((2, 3)))
+case("atleast_3d_1d", _sdf("atleast_3d"), np.atleast_3d, A((3,)))
+sym_case("var_ddof1", lambda x: sd.var(x, ddof=1), lambda x: np.var(x, ddof=1), A(("n",)))
+sym_case("diff", _sdf("diff"), np.diff, A(("n", 3)), )
+sym_case("flip", _sdf("flip"), np.flip, A(("m", "n")))
+
+
 CONTRACT_OPS = (
     "add subtract multiply divide power negative exp log log1p expm1 sqrt square sin cos tan "
     "arcsin arccos arctan sinh cosh tanh abs sign maximum minimum where clip equal not_equal "
