@@ -1119,6 +1119,26 @@ sym_case("diff", _sdf("diff"), np.diff, A(("n", 3)), )
 sym_case("flip", _sdf("flip"), np.flip, A(("m", "n")))
 
 
+case("roll_fixed", lambda x: sd.roll(x, 2), lambda x: np.roll(x, 2), A((5,)))
+case("roll_wraps_axis0", lambda x: sd.roll(x, -7, axis=0), lambda x: np.roll(x, -7, axis=0), A((3, 2)))
+case("roll_two_axes", lambda x: sd.roll(x, (1, 2), axis=(0, 1)), lambda x: np.roll(x, (1, 2), axis=(0, 1)),
+     A((3, 4)))
+case("repeat_flat", lambda x: sd.repeat(x, 2), lambda x: np.repeat(x, 2), A((2, 3)))
+case("repeat_axis1", lambda x: sd.repeat(x, 3, axis=1), lambda x: np.repeat(x, 3, axis=1), A((2, 2)))
+case("tile_2d", lambda x: sd.tile(x, (2, 3)), lambda x: np.tile(x, (2, 3)), A((3,)))
+case("pad_pairs", lambda x: sd.pad(x, ((1, 0), (2, 1))), lambda x: np.pad(x, ((1, 0), (2, 1))), A((2, 3)))
+case("pad_value_node", lambda x, c: sd.pad(x, 2, constant_values=c), lambda x, c: np.pad(x, 2, constant_values=c),
+     A((3,)), A(()))
+case("arange_plus", lambda x: x * sd.arange(4), lambda x: x * np.arange(4), A((4,)))
+case("linspace_nodes", lambda a, b: sd.linspace(a, b, 5), lambda a, b: np.linspace(a, b, 5), A(()), A(()))
+sym_case("roll", lambda x: sd.roll(x, 1, axis=1), lambda x: np.roll(x, 1, axis=1), A(("m", "n")))
+sym_case("repeat_tile", lambda x: sd.tile(sd.repeat(x, 2), 2), lambda x: np.tile(np.repeat(x, 2), 2), A(("n",)))
+sym_case("pad", lambda x: sd.pad(x, (1, 2)), lambda x: np.pad(x, (1, 2)), A(("n",)))
+sym_case("arange", lambda x: x * sd.arange("n"), lambda x: x * np.arange(x.shape[0]), A(("n",)))
+sym_case("linspace", lambda b, x: sd.linspace(0.5, b, "n") * x, lambda b, x: np.linspace(0.5, b, x.shape[0]) * x,
+         A(()), A(("n",)))
+
+
 CONTRACT_OPS = (
     "add subtract multiply divide power negative exp log log1p expm1 sqrt square sin cos tan "
     "arcsin arccos arctan sinh cosh tanh abs sign maximum minimum where clip equal not_equal "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as dt
-from ..dims import Dim, check_dim, dims_product
+from ..dims import Dim, check_dim, dim_sub, dims_product
 from ..graph import OPS, Node, Op, as_node, constant
 from ..shapes import as_shape
 
@@ -65,6 +65,19 @@ class SizeOf(_Source):
 
     def impl(self, *, size, dtype):
         return np.asarray(size, dtype=dtype)
+
+
+class Iota(_Source):
+    """``0, 1, ..., n - 1`` (``n`` may be symbolic): what ``arange`` and ``linspace`` are made from."""
+
+    name = "iota"
+    dim_params = ("n",)
+
+    def infer(self, *, n, dtype):
+        return (n,), dtype
+
+    def impl(self, *, n, dtype):
+        return np.arange(n, dtype=dtype)
 
 
 def full(shape, value, dtype=None) -> Node:
@@ -144,10 +157,74 @@ def size(x, axis: int | None = None):
     return total if isinstance(total, int) else size_of(dims, "int64")
 
 
+def _number(v, what: str):
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what} must be a number, got {v!r}")
+    return v
+
+
+def arange(start, stop=None, step=1, dtype=None) -> Node:
+    """``numpy.arange``: ``start, start + step, ...`` below ``stop``.
+
+    With numbers it is a constant. ``stop`` (or the only argument) may be a symbolic size such as
+    ``"n"`` (then ``start`` is an int and ``step`` 1): the length is known when the function is called.
+
+    >>> import symdiff as sd
+    >>> sd.arange(3).shape, sd.arange("n").shape, sd.arange(1, "n").shape
+    ((3,), ('n',), ('n - 1',))
+    """
+    if stop is None:
+        start, stop = 0, start
+    if isinstance(stop, str):
+        n = check_dim(stop, "arange")
+        if not isinstance(start, (int, np.integer)) or isinstance(start, bool) or step != 1:
+            raise TypeError("arange: with a symbolic stop, start must be an int and step 1, "
+                            f"got start={start!r}, step={step!r}")
+        out_dtype = dt.as_dtype(dtype) if dtype is not None else dt.INT64
+        length = dim_sub(n, int(start)) if start else n
+        ramp = OPS["iota"].make(n=length, dtype=out_dtype)
+        return ramp if not start else ramp + np.asarray(start, dtype=out_dtype)[()]
+    values = np.arange(_number(start, "arange: start"), _number(stop, "arange: stop"), _number(step, "arange: step"))
+    if dtype is None and values.dtype.kind in "iu":
+        values = values.astype(np.int64)
+    return constant(values if dtype is None else values.astype(dt.as_dtype(dtype)))
+
+
+def linspace(start, stop, num=50, endpoint: bool = True, dtype=None) -> Node:
+    """``numpy.linspace``: ``num`` evenly spaced values from ``start`` to ``stop``.
+
+    ``num`` may be a symbolic size; ``start`` and ``stop`` may be nodes (the result depends on
+    them and differentiates). With ``endpoint`` the last value is ``stop`` exactly, as in NumPy.
+
+    >>> import symdiff as sd
+    >>> sd.linspace(0.0, 1.0, 5).shape, sd.linspace(0.0, sd.scalar("b"), "n").shape
+    ((5,), ('n',))
+    """
+    from . import elementwise as ew
+
+    num = check_dim(num, "linspace")
+    out_dtype = dt.as_dtype(dtype) if dtype is not None else dt.FLOAT64
+    start, stop = as_node(start, out_dtype), as_node(stop, out_dtype)
+    i = OPS["iota"].make(n=num, dtype=out_dtype)
+    div = size_of((num,), out_dtype)
+    if endpoint:
+        div = ew.subtract(div, 1.0)
+    # one value (num = 1 with the endpoint): just start, as NumPy gives
+    step = ew.divide(ew.subtract(stop, start), ew.maximum(div, 1.0))
+    out = ew.add(ew.multiply(i, step), start)
+    if endpoint:   # NumPy sets the last of two or more values to stop exactly
+        last = ew.subtract(size_of((num,), out_dtype), 1.0)
+        is_last = ew.logical_and(ew.equal(i, last), ew.greater(last, 0.0))
+        out = ew.where(is_last, ew.add(ew.multiply(i, 0.0), stop), out)
+    return out
+
+
 #: the public functions (``symdiff.numpy_api`` re-exports them)
 __all__ = [
+    "arange",
     "eye",
     "full",
+    "linspace",
     "ones",
     "ones_like",
     "size",

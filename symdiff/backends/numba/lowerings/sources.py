@@ -36,8 +36,14 @@ class _Eye(Source):
         return Select(diagonal, const(1, node.dtype), const(0, node.dtype))
 
 
+class _Iota(Source):
+    def expr(self, em, node, index):
+        return cast(index[0], dt.INT64, node.dtype)
+
+
 register("input", Array())
 register("constant", _Constant())
 register("fill", _Fill())
 register("size_of", _SizeOf())
 register("eye", _Eye())
+register("iota", _Iota())
