@@ -40,7 +40,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .backends import argcheck
-from .backends.function import Function
+from .backends.function import Function, input_specs
 
 __all__ = ["ChunkedFunction", "over_chunks"]
 
@@ -101,18 +101,21 @@ class ChunkedFunction:
         blocks = [a.to_delayed().reshape(-1) for a in arrays]
         self._chunks = [tuple(b[i] for b in blocks) for i in range(len(self.rows))]
         self.client = None if client is False else client if client is not None else _current_client()
-        self._persisted = False
+        self._futures = None   # the chunks' blocks kept on the workers (persist=True)
         if self.client is not None:
             # a task that returns the function (not scattered data): Dask can recompute it
             # if every worker holding it dies; each worker deserialises it once
             self._fn = self.client.submit(_same, fn, pure=False)
             if persist:   # every block computed once, kept in the memory of the worker that made it
-                flat = self.client.compute([d for chunk in self._chunks for d in chunk])
-                k = len(arrays)
-                self._chunks = [tuple(flat[i * k:(i + 1) * k]) for i in range(len(self.rows))]
-                self._persisted = True
+                self._futures = self._compute_chunks()
         else:
             self._fn = fn
+
+    def _compute_chunks(self) -> list:
+        """The chunks' blocks computed on the cluster: one tuple of futures per row chunk."""
+        k = len(self.data_names)
+        flat = self.client.compute([d for chunk in self._chunks for d in chunk])
+        return [tuple(flat[i * k:(i + 1) * k]) for i in range(self.nchunks)]
 
     @property
     def nchunks(self) -> int:
@@ -121,12 +124,8 @@ class ChunkedFunction:
     def __call__(self, *args, **kwargs):
         if kwargs:
             args = argcheck.by_name(self.param_names, args, kwargs)
-        if len(args) != len(self.param_names):
-            raise TypeError(f"the chunked function takes {len(self.param_names)} argument(s) "
-                            f"({', '.join(self.param_names)}), got {len(args)}")
         # checked here, once, with the function's own rules (the data are checked per chunk)
-        params = [argcheck.bind([(x.name, x.dtype, x.shape)], [a])[0][0]
-                  for x, a in zip([self.fn.inputs[j] for j in self._param_at], args)]
+        params, _ = argcheck.bind(input_specs([self.fn.inputs[j] for j in self._param_at]), args)
         if self.client is None:
             return self._local(params)
         return self._distributed(params)
@@ -141,11 +140,8 @@ class ChunkedFunction:
     def _distributed(self, params):
         client = self.client
         p = client.submit(_same, params, pure=False) if _nbytes(params) > 100_000 else params
-        chunks = self._chunks
-        if not self._persisted:   # the blocks computed for this call only (read again at the next)
-            k = len(self.data_names)
-            flat = client.compute([d for chunk in chunks for d in chunk])
-            chunks = [tuple(flat[i * k:(i + 1) * k]) for i in range(self.nchunks)]
+        # not persisted: the blocks are computed for this call only (read again at the next)
+        chunks = self._futures if self._futures is not None else self._compute_chunks()
         # one message to the scheduler for all the chunks' tasks
         parts = client.map(_evaluate, [self._fn] * len(chunks), [self._param_at] * len(chunks),
                            [p] * len(chunks), [self._data_at] * len(chunks), chunks,

@@ -215,7 +215,7 @@ def linspace(start, stop, num=50, endpoint: bool = True, dtype=None) -> Node:
     if endpoint:   # NumPy sets the last of two or more values to stop exactly
         last = ew.subtract(size_of((num,), out_dtype), 1.0)
         is_last = ew.logical_and(ew.equal(i, last), ew.greater(last, 0.0))
-        out = ew.where(is_last, ew.add(ew.multiply(i, 0.0), stop), out)
+        out = ew.where(is_last, stop, out)
     return out
 
 

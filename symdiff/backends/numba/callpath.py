@@ -163,4 +163,6 @@ def _shape(p, dims) -> str:
 
 def prepare_arguments(inputs, args) -> list:
     """Checked, C-contiguous, writable arrays (0-d inputs as NumPy scalars) for ``args``."""
-    return argcheck.prepare([(x.name, x.dtype, x.shape) for x in inputs], args)
+    from ..function import input_specs
+
+    return argcheck.prepare(input_specs(inputs), args)
