@@ -177,3 +177,23 @@ def test_numpy_functions_on_nodes_build_graphs_or_refuse_clearly(backend):
         with pytest.raises(TypeError, match=name):
             call()
     assert not (np.ones(3) == x)   # comparisons keep Python identity, as node == node does
+
+
+def test_bad_arguments_to_the_numpy_composites_are_named():
+    x = sd.vector("x", 4)
+    cases = [
+        (lambda: sd.var(x, ddof=0.5), TypeError, "var: ddof"),
+        (lambda: sd.diff(x, n=-1), ValueError, "diff: the order n"),
+        (lambda: sd.diff(sd.scalar("s")), sd.ShapeError, "diff"),
+        (lambda: sd.roll(x, (1, 2), axis=0), ValueError, "roll: 2 shift"),
+        (lambda: sd.roll(x, 1.5), TypeError, "roll: shift"),
+        (lambda: sd.repeat(x, -1), ValueError, "repeat: repeats"),
+        (lambda: sd.tile(x, (2, -1)), ValueError, "tile: reps"),
+        (lambda: sd.pad(x, ((1, 2), (3, 4))), ValueError, "pad: pad_width"),
+        (lambda: sd.pad(x, 1, mode="reflect"), NotImplementedError, "mode='constant'"),
+        (lambda: sd.arange(0.5, "n"), TypeError, "arange: with a symbolic stop"),
+        (lambda: sd.arange("a", 3), TypeError, "arange: start"),
+    ]
+    for call, error, words in cases:
+        with pytest.raises(error, match=words):
+            call()
