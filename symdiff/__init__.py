@@ -14,6 +14,7 @@ Build graphs with NumPy-named operations, differentiate them into more graph
 
 from __future__ import annotations
 
+from . import linalg  # noqa: F401  (sd.linalg: numpy.linalg's names)
 from . import ops as _ops  # noqa: F401  (fills the operation registry)
 from .autodiff.check import check_grad
 from .autodiff.derived import grad, hessian, hvp, jacobian, jvp, vjp

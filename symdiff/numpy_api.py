@@ -12,7 +12,8 @@ from .ops.control import *  # noqa: F401,F403
 from .ops.creation import *  # noqa: F401,F403  (each module's __all__: its public functions)
 from .ops.elementwise import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
-from .ops.linalg import *  # noqa: F401,F403
+from .ops.matrix import *  # noqa: F401,F403
+from .ops.contraction import *  # noqa: F401,F403
 from .ops.nn import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403

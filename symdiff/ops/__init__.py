@@ -1,4 +1,4 @@
 """Every operation, imported once so the registry ``graph.OPS`` is complete."""
 
-from . import composite, creation, elementwise, indexing, linalg, nn, reduction, shape, special  # noqa: F401
+from . import composite, creation, elementwise, indexing, contraction, decompositions, matrix, linalg_functions, nn, reduction, shape, special  # noqa: F401
 from . import control  # noqa: F401  (loops; imports the modules above)

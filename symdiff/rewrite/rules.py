@@ -120,7 +120,7 @@ class EinsumIdentityRule(Rule):
     """Drop an identity-matrix operand of a contraction by renaming its letters."""
 
     def apply(self, node, protect=frozenset()):
-        from ..ops.linalg import einsum_raw, parse_spec
+        from ..ops.contraction import einsum_raw, parse_spec
 
         in_subs, out = parse_spec(node.kw["spec"])
         for k, e in enumerate(node.inputs):

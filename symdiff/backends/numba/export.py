@@ -187,10 +187,19 @@ def _module_code(path: str) -> str:
 
 
 def _helpers_code(names: set) -> list[str]:
-    """The runtime helpers ``names``; BLAS calls guarded by a plain-loop version for machines without SciPy."""
+    """The runtime helpers ``names``; BLAS calls guarded by a plain-loop version for machines without SciPy.
+
+    Linear-algebra helpers (``linalg_runtime.py``) need SciPy where the module runs: Numba's LAPACK is SciPy's.
+    """
+    from .printer import helper_modules
+
+    groups = helper_modules(names)
+    names = set(groups.get("runtime", []))
     runtime = os.path.join(_HERE, "runtime.py")
     blas = sorted(names & {"_gemm", "_vdot"})
     out = [_functions_code(runtime, names - set(blas))] if names - set(blas) else []
+    if groups.get("linalg_runtime"):
+        out.append(_functions_code(os.path.join(_HERE, "linalg_runtime.py"), set(groups["linalg_runtime"])))
     if blas:
         def indented(text: str) -> str:
             return "\n".join("    " + ln if ln else ln for ln in text.split("\n"))

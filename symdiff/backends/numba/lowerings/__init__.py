@@ -4,4 +4,4 @@ Importing this package fills ``lowering.LOWERINGS``; ``tests/test_numba_backend.
 checks that every registered operation has an entry.
 """
 
-from . import contraction, control, elementwise, gather, movement, reduction, sources, special  # noqa: F401
+from . import contraction, control, elementwise, gather, linalg, movement, reduction, sources, special  # noqa: F401

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .... import dtypes as dt
 from ....dims import dims_product
-from ....ops.linalg import parse_spec
+from ....ops.contraction import parse_spec
 from ... import loops as ir
 from ..lowering import Step, lowering_of, register
 
