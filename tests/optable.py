@@ -1026,6 +1026,7 @@ sym_case("take_axis0", lambda x: sd.take(x, np.array([0, 0]), axis=0),
 
 
 from tests import optable_loops  # noqa: E402,F401  (loop rows: scan, fori_loop, while_loop)
+from tests import optable_linalg  # noqa: E402,F401  (linear algebra rows)
 
 # ---------------------------------------------------------------------------
 # Sanity of the table itself

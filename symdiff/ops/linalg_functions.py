@@ -175,7 +175,14 @@ def _singular_values(x: Node) -> Node:
     """
     from .elementwise import maximum, sqrt
 
-    gram = matmul(mT(x), x)
+    m, n = x.shape[-2:]
+    if isinstance(m, int) and isinstance(n, int):
+        gram = matmul(mT(x), x) if m >= n else matmul(x, mT(x))   # the smaller Gram matrix: min(m, n) values
+    elif m == n:
+        gram = matmul(mT(x), x)
+    else:
+        raise shape_error("norm", f"singular values of a matrix of shape {shape_str(x.shape)} need "
+                                  "fixed sizes or a square matrix")
     return sqrt(maximum(eigvalsh(gram), 0.0))
 
 

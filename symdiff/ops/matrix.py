@@ -79,6 +79,8 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Node:
         raise shape_error("diagonal", f"axes of sizes {n} and {m}: the diagonal's length is unknown "
                                       "(symbolic sizes need a square plane)")
     r0, c0 = (0, offset) if offset >= 0 else (-offset, 0)
+    if length == 0:   # past the corner: an empty slice inside the array
+        r0 = c0 = 0
     x = slice_axis(x, x.ndim - 2, r0, dim_add(r0, length))
     x = slice_axis(x, x.ndim - 1, c0, dim_add(c0, length))
     return einsum("...ii->...i", x)
