@@ -153,10 +153,16 @@ def __array_function__(self, func, types, args, kwargs):
     ``np.atleast_2d(x)`` an object array.
     """
     name = func.__name__
-    fn = getattr(_api(), name, None)
+    linalg = (getattr(func, "__module__", "") or "").startswith("numpy.linalg")
+    if linalg:   # numpy.linalg.trace reads the last two axes, numpy.trace the first two: same name, own namespace
+        from . import linalg as namespace
+    else:
+        namespace = _api()
+    fn = getattr(namespace, name, None)
+    where = "linalg." if linalg else ""
     if fn is None or not callable(fn) or isinstance(fn, type):
-        raise TypeError(f"numpy.{name} does not take symdiff nodes and symdiff has no sd.{name}; build "
-                        "the graph with symdiff's functions")
+        raise TypeError(f"numpy.{where}{name} does not take symdiff nodes and symdiff has no sd.{where}{name}; "
+                        "build the graph with symdiff's functions")
     if kwargs.get("out", 0) is None:   # NumPy's own default, passed on by some callers
         kwargs = {k: v for k, v in kwargs.items() if k != "out"}
     if "out" in kwargs:

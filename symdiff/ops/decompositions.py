@@ -335,11 +335,11 @@ class Eigh(Op):
     of largest magnitude (the first such) is positive, so both backends agree.
 
     With ``M = V^T sym(dA) V``: ``dw = diag(M)``, ``dV = V (F * M)`` where
-    ``F[i, j] = 1 / (w[j] - w[i])`` for ``w[i] != w[j]`` and 0 otherwise. At exactly
-    repeated eigenvalues the eigenvectors are not differentiable; the pairs with
-    equal eigenvalues are left out of ``F``, which keeps the eigenvalues'
-    derivatives right and is exact for any function of the eigenvectors that
-    does not depend on the choice of basis inside a repeated eigenspace.
+    ``F[i, j] = 1 / (w[j] - w[i])`` for ``w[i] != w[j]`` and 0 otherwise. At repeated
+    eigenvalues the eigenvectors are not differentiable; pairs whose eigenvalues agree
+    to within ``n * eps * max|w|`` (the accuracy of eigh) are left out of ``F``. That
+    keeps the eigenvalues' derivatives right and is exact for any function of the
+    eigenvectors that does not depend on the choice of basis inside a repeated eigenspace.
     """
 
     name = "eigh"
@@ -385,12 +385,25 @@ def _expand_last(w: Node) -> Node:
 
 
 def _gaps(w: Node) -> Node:
-    """``F[..., i, j] = 1 / (w[j] - w[i])`` where they differ, else 0 (safe for higher derivatives)."""
-    from .elementwise import divide, not_equal, subtract, where
+    """``F[..., i, j] = 1 / (w[j] - w[i])`` for eigenvalues that differ, else 0 (safe for higher derivatives).
+
+    Eigenvalues closer than ``n * eps * max|w|`` count as equal: ``eigh`` computes them only to
+    about that accuracy, so a smaller gap is rounding, and ``1 / gap`` would be noise of size
+    ``1 / eps`` multiplying a term that is zero in exact arithmetic for basis-free functions.
+    """
+    from .elementwise import abs as absolute, divide, greater, multiply, subtract, where
+    from .reduction import max as reduce_max
     from .shape import expand_dims
 
+    n = w.shape[-1]
     d = subtract(expand_dims(w, -2), expand_dims(w, -1))
-    apart = not_equal(d, 0.0)
+    scale = reduce_max(absolute(w), axis=-1, keepdims=True)
+    tol = multiply(expand_dims(scale, -1), float(np.finfo(w.dtype).eps) * (n if isinstance(n, int) else 1.0))
+    if not isinstance(n, int):
+        from .creation import size_of
+
+        tol = multiply(tol, size_of((n,), dtype=w.dtype))
+    apart = greater(absolute(d), tol)
     return where(apart, divide(1.0, where(apart, d, 1.0)), 0.0)
 
 
