@@ -28,6 +28,7 @@ KEY_LINES = {
     "ode_parameter_fit.py": "recovered the ODE's parameters from noisy observations",
     "rnn_training.py": "the recurrent network learned to predict the sequence",
     "dask_logistic_regression.py": "the distributed fits match the single-process fit",
+    "gaussian_process.py": "the Gaussian-process fit agrees with the finite-difference fit",
 }
 
 SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))

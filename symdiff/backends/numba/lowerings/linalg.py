@@ -28,7 +28,8 @@ class _Lapack(Step):
         inner = node.shape[node.inputs[0].ndim - 2:]
         r = em.buffer(node.shape if node.ndim else (1,), node.dtype)
         args.append(ir.Call("reshape", (ir.Var(r), batch) + tuple(ir.dim_expr(d) for d in inner)))
-        args += [ir.Const(int(node.kw[f])) for f in self.flags]
+        # int64 values, not literals: Numba would compile the helper once per literal value
+        args += [ir.const(int(node.kw[f]), "int64") for f in self.flags]
         em.out(ir.Eval(ir.Call(self.helper, tuple(args)), note=em.label(node)))
         if node.ndim:
             em.bind(node, r)
