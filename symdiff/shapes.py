@@ -1,8 +1,9 @@
 """Shape rules shared by operations: broadcasting and axis normalisation.
 
 Symbolic dimensions broadcast only against 1 or against the same dimension:
-``'n'`` against ``5`` or against ``'m'`` is a build-time ShapeError, because
-the result would depend on a size nobody knows yet.
+``'n'`` against ``'m'`` is a build-time ShapeError, because the result would
+depend on sizes nobody knows yet. (Elementwise operations first unify ``'n'``
+meeting a fixed ``5`` into ``5``, checked at call time: ``ops/unify.py``.)
 """
 
 from __future__ import annotations

@@ -1024,6 +1024,10 @@ sym_case("zeros_like_plus", lambda x: sd.zeros_like(x) + sd.sin(x),
 sym_case("take_axis0", lambda x: sd.take(x, np.array([0, 0]), axis=0),
          lambda x: np.take(x, np.array([0, 0]), axis=0), A(("n", 2)))
 
+# a symbolic size meeting a fixed one is unified (checked at call time): one size only
+case("symdim_unified_with_fixed", lambda x, w: sd.sin(x - np.array([0.5, -1.0, 2.0])) * w,
+     lambda x, w: np.sin(x - np.array([0.5, -1.0, 2.0])) * w, A(("n",)), A((3,)), sizes=(("n", 3),))
+
 
 from tests import optable_loops  # noqa: E402,F401  (loop rows: scan, fori_loop, while_loop)
 from tests import optable_linalg  # noqa: E402,F401  (linear algebra rows)

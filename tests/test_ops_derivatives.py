@@ -159,9 +159,9 @@ class Dirs:
     """Direction values as graph nodes.
 
     Constants (``sd.constant``) normally; for rows with symbolic dimensions a
-    constant of fixed shape cannot broadcast against ``'n'`` (a ShapeError by
-    the conventions), so there the directions become extra input symbols of
-    the node's symbolic shape, fed at call time.
+    constant of fixed shape would unify ``'n'`` with its size (docs/semantics.md)
+    and the derivative would lose its symbolic shape, so there the directions
+    become extra input symbols of the node's symbolic shape, fed at call time.
     """
 
     def __init__(self, case, syms):

@@ -18,6 +18,7 @@ from .. import dtypes as dt
 from ..errors import shape_error
 from ..graph import OPS, Node, Op, as_node, as_nodes, const_like
 from ..shapes import broadcast_shapes
+from . import unify
 from ._util import lift
 
 
@@ -28,6 +29,12 @@ class Elementwise(Op):
     numpy_fn: ClassVar = None
     #: accepted input kinds: "f" float, "i" int64, "b" bool
     kinds: ClassVar[str] = "fib"
+
+    def make(self, *inputs: Node, **params) -> Node:
+        """The node, after a symbolic axis meeting a fixed size has been unified with it (``ops/unify.py``)."""
+        if len(inputs) > 1 and any(isinstance(d, str) for x in inputs for d in x.shape):
+            inputs = unify.unify_fixed_sizes(self.name, inputs)
+        return super().make(*inputs, **params)
 
     def infer(self, *xs: Node):
         if self.nin and len(xs) != self.nin:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ...loops import Assign, Call, Const, Guard, Var, binop, cast, cmp, dim_expr, shape_exprs
 from ....ops.indexing import SYMBOLIC_SLICE_RULE
+from ....ops.unify import mismatch_message
 from ..lowering import Check, Inline, Piece, Piecewise, Step, register
 from .elementwise import bcast_index
 
@@ -53,6 +54,19 @@ class _Transpose(Remap):
 class _BroadcastTo(Remap):
     def input_index(self, node, index):
         return bcast_index(node.inputs[0].shape, node.ndim, index)
+
+
+class _MatchSize(Remap):
+    """The same data; the caller checks that the symbolic size equals the fixed one before running."""
+
+    def input_index(self, node, index):
+        return tuple(index)
+
+    def call_checks(self, node):
+        kw = node.kw
+        sym = dim_expr(kw["symbolic"])
+        return [Check(cmp("==", sym, Const(kw["fixed"])), mismatch_message(kw["where"], kw["symbolic"], kw["fixed"]),
+                      sym, "", "ValueError")]
 
 
 class _SliceAxis(Remap):
@@ -130,6 +144,7 @@ def _assign_view(view, src, shape):
 register("transpose", _Transpose())
 register("broadcast_to", _BroadcastTo())
 register("slice_axis", _SliceAxis())
+register("match_size", _MatchSize())
 register("getitem", _GetItem())
 register("reshape", _Reshape())
 
