@@ -10,6 +10,7 @@ from .graph import constant, make_input
 from .ops.composite import *  # noqa: F401,F403
 from .ops.control import *  # noqa: F401,F403
 from .ops.creation import *  # noqa: F401,F403  (each module's __all__: its public functions)
+from .ops.cumulative import *  # noqa: F401,F403
 from .ops.elementwise import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.matrix import *  # noqa: F401,F403
@@ -17,6 +18,7 @@ from .ops.contraction import *  # noqa: F401,F403
 from .ops.nn import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
+from .ops.sorting import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
 
 

@@ -1030,6 +1030,7 @@ case("symdim_unified_with_fixed", lambda x, w: sd.sin(x - np.array([0.5, -1.0, 2
 
 
 from tests import optable_loops  # noqa: E402,F401  (loop rows: scan, fori_loop, while_loop)
+from tests import optable_everyday  # noqa: E402,F401  (cumsum, sort, argmax, x.at[...] ...)
 from tests import optable_linalg  # noqa: E402,F401  (linear algebra rows)
 
 # ---------------------------------------------------------------------------

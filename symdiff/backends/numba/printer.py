@@ -31,6 +31,8 @@ _NB = {"float64": "nb.float64", "float32": "nb.float32", "int64": "nb.int64", "b
 _NP = {"float64": "np.float64", "float32": "np.float32", "int64": "np.int64", "bool": "np.bool_"}
 #: abstract helper name -> runtime.py function
 _RUNTIME = {"ipow": "_ipow", "wrap_index": "_wrap", "gemm": "_gemm", "vdot": "_vdot",
+            "cumsum": "_cumsum", "cumprod": "_cumprod", "linear_recurrence": "_linear_recurrence",  # along_axis.py
+            "argsort": "_argsort", "argmax": "_argmax",
             "polygamma": "_polygamma", "gammaln": "_gammaln"}
 #: linear-algebra helpers (``linalg_runtime.py``): ``la_cholesky`` -> ``_la_cholesky`` ...
 LINALG_PREFIX = "la_"
