@@ -10,9 +10,19 @@ code Numba cached in ``__pycache__`` next to it, or compiles and saves it.
 
 Files are written to a temporary name and moved into place with
 ``os.replace``, so a concurrent reader sees either nothing or a whole file;
-two processes compiling the same graph at once both succeed. A module whose
-text does not match what we would write (truncated, edited) is rewritten, and
-a Numba cache entry that fails to load is deleted and recompiled.
+two processes compiling the same graph at once both succeed.
+
+Integrity: nothing is loaded that symdiff did not check first. A module whose
+text does not match what we would write (truncated, edited) is rewritten; the
+constants must equal the graph's; Numba's index and code files are loaded only
+when they match the digests in ``sd_<key>.sha256``, written after they were
+made (and only when this user alone owns and may write them). Anything else is
+deleted and compiled again, with one warning when it looked damaged.
+
+Faults: the folder comes from ``cachedir.py`` (private, trusted, else a private
+temporary one); a failed write (full disk, file-size limit, vanished folder)
+moves to a private temporary folder, and if that fails too the part is
+compiled in memory, uncached. Each case warns once.
 """
 
 from __future__ import annotations
@@ -28,18 +38,11 @@ import threading
 
 import numpy as np
 
-CODEGEN_VERSION = "2"
+from . import cachedir
+
+CODEGEN_VERSION = "3"   # 3: entries sealed by digests (older entries are not trusted)
 _LOCK = threading.Lock()
 _MEMO: dict[str, object] = {}
-
-
-def cache_dir() -> str:
-    """``$SYMDIFF_CACHE_DIR``, or the user's cache folder (``$XDG_CACHE_HOME/symdiff``, ``~/.cache/symdiff``)."""
-    d = os.environ.get("SYMDIFF_CACHE_DIR")
-    if not d:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        d = os.path.join(base, "symdiff")
-    return d
 
 
 def versions() -> str:
@@ -71,7 +74,7 @@ def _helpers_digest() -> str:
     """A digest of the helper modules compiled into the generated code (runtime, vecmath)."""
     h = hashlib.sha256()
     here = os.path.dirname(os.path.abspath(__file__))
-    for name in ("runtime.py", "vecmath.py"):
+    for name in ("runtime.py", "vecmath.py", "linalg_runtime.py"):
         with open(os.path.join(here, name), "rb") as f:
             h.update(f.read())
     return h.hexdigest()[:12]
@@ -123,30 +126,82 @@ def _read(path: str) -> bytes | None:
 
 
 def module_dir() -> str:
-    """The folder generated modules are written to: ``cache_dir()`` when writable, else a fallback."""
-    return _writable_dir()
+    """The folder generated modules are written to (``cachedir.module_dir``: private and trusted)."""
+    return cachedir.module_dir()
 
 
-def _writable_dir() -> str:
-    d = cache_dir()
+def _numba_files(path: str) -> list[str]:
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return sorted(glob.glob(os.path.join(os.path.dirname(path), "__pycache__", stem + ".*.nb[ic]")))
+
+
+def _manifest_path(path: str) -> str:
+    return path[:-3] + ".sha256"
+
+
+def _digests(path: str) -> str:
+    """``digest  name`` lines of a module's Numba files (names relative to the module's folder)."""
+    d = os.path.dirname(path)
+    lines = []
+    for f in _numba_files(path):
+        data = _read(f)
+        if data is None:
+            raise OSError(f"cannot read {f}")
+        lines.append(f"{hashlib.sha256(data).hexdigest()}  {os.path.relpath(f, d)}")
+    return "\n".join(lines) + "\n"
+
+
+def seal(path: str) -> None:
+    """Record the digests of the Numba files a compile just left for module ``path`` (best effort)."""
     try:
-        os.makedirs(d, exist_ok=True)
-        if os.access(d, os.W_OK):
-            return d
+        text = _digests(path)
+        if _numba_files(path) and _read(_manifest_path(path)) != text.encode():
+            _atomic_write(_manifest_path(path), text.encode())
+    except OSError:
+        pass   # unsealed: the next process compiles again rather than trusting the files
+
+
+def _entry_problem(path: str) -> str | None:
+    """Why the Numba files beside module ``path`` may not be loaded (None: they match their seal, or there are none)."""
+    files = _numba_files(path)
+    if not files:
+        return None
+    manifest = _manifest_path(path)
+    for f in files + [manifest]:
+        try:
+            why = cachedir.untrusted_owner_or_mode(os.stat(f))
+        except OSError:
+            return "unsealed"   # no record of a finished compile (or a file vanished): compile again
+        if why:
+            return f"{os.path.basename(f)}: {why}"
+    try:
+        ok = _read(manifest) == _digests(path).encode()
+    except OSError:
+        ok = False
+    return None if ok else "damaged"
+
+
+def _check_entry(path: str) -> None:
+    """Delete Numba files that fail :func:`_entry_problem` (warning once when they looked damaged or foreign)."""
+    why = _entry_problem(path)
+    if why is None:
+        return
+    if why != "unsealed":
+        cachedir.warn_once(("entry", path), f"symdiff: the cached machine code of {os.path.basename(path)} is "
+                                            f"{why}; it was deleted and is compiled again")
+    clear_numba_cache(path)
+    try:
+        os.unlink(_manifest_path(path))
     except OSError:
         pass
-    d = os.path.join(tempfile.gettempdir(), f"symdiff-{os.getuid() if hasattr(os, 'getuid') else 'user'}")
-    os.makedirs(d, exist_ok=True)
-    return d
+    if _numba_files(path):
+        raise OSError(f"cannot delete the cached machine code of {os.path.basename(path)}")
 
 
 def clear_numba_cache(module_path: str) -> None:
     """Delete Numba's cache files of one generated module (after a failed load)."""
     stem = os.path.splitext(os.path.basename(module_path))[0]
     pats = [os.path.join(os.path.dirname(module_path), "__pycache__", stem + "*")]
-    ncd = os.environ.get("NUMBA_CACHE_DIR")
-    if ncd:
-        pats.append(os.path.join(ncd, "**", stem + "*"))
     for pat in pats:
         for f in glob.glob(pat, recursive=True):
             try:
@@ -156,8 +211,11 @@ def clear_numba_cache(module_path: str) -> None:
 
 
 def write_module(key: str, text: str, const_data: dict | None) -> str:
-    """Write the module ``sd_<key>`` (and its constant arrays) unless it is there already; its path."""
-    d = _writable_dir()
+    """Write the module ``sd_<key>`` (and its constant arrays) unless it is there already; its path.
+
+    Numba files beside it that are not sealed by their digests are deleted here, before anything imports it.
+    """
+    d = module_dir()
     path = os.path.join(d, f"sd_{key}.py")
     if const_data:
         npz = os.path.join(d, f"sd_{key}.npz")
@@ -170,16 +228,16 @@ def write_module(key: str, text: str, const_data: dict | None) -> str:
     data = text.encode()
     if _read(path) != data:
         _atomic_write(path, data)
+    _check_entry(path)
     return path
 
 
 def is_compiled(key: str) -> bool:
     """True when the module and Numba's machine code for it are on disk (loading will not compile)."""
-    d = module_dir()
-    stem = f"sd_{key}"
-    if not os.path.exists(os.path.join(d, stem + ".py")):
+    path = os.path.join(module_dir(), f"sd_{key}.py")
+    if not os.path.exists(path):
         return False
-    return bool(glob.glob(os.path.join(d, "__pycache__", stem + ".*.nbi")))
+    return any(f.endswith(".nbi") for f in _numba_files(path)) and _entry_problem(path) is None
 
 
 def loaded(key: str):
@@ -188,23 +246,61 @@ def loaded(key: str):
 
 
 def load_module(key: str, text: str, const_data: dict | None):
-    """Write (if needed) and import the module ``sd_<key>``, compiling it unless cached; the module."""
+    """Write (if needed) and import the module ``sd_<key>``, compiling it unless cached; the module.
+
+    A write that fails (full disk, size limit, vanished folder) moves to a private temporary
+    folder; when that fails too, the module is compiled in memory without a cache. Each warns once.
+    """
     with _LOCK:
         mod = _MEMO.get(key)
         if mod is not None:
             return mod
-        path = write_module(key, text, const_data)
-        try:
-            mod = _import(key, path)
-        except numba_errors():
-            raise
-        except Exception:
-            # a damaged Numba cache entry (truncated index or data): start again
-            clear_numba_cache(path)
-            write_module(key, text, const_data)
-            mod = _import(key, path)
+        for attempt in range(2):
+            try:
+                mod = _load_from_disk(key, text, const_data)
+                break
+            except OSError as e:
+                if attempt == 0:
+                    try:
+                        cachedir.fall_back(e.strerror or str(e))
+                        continue
+                    except OSError:
+                        pass
+                cachedir.warn_once(("memory",), f"symdiff: compiled code cannot be cached on disk ({e}); "
+                                                "compiling in memory for this process")
+                mod = _import_in_memory(key, text, const_data)
+                break
         _MEMO[key] = mod
         return mod
+
+
+def _load_from_disk(key: str, text: str, const_data: dict | None):
+    path = write_module(key, text, const_data)
+    try:
+        mod = _import(key, path)
+    except numba_errors():
+        raise
+    except OSError:
+        raise
+    except Exception:
+        # a Numba cache entry that failed to load although it matched its seal: start again
+        clear_numba_cache(path)
+        path = write_module(key, text, const_data)
+        mod = _import(key, path)
+    seal(path)
+    return mod
+
+
+def _import_in_memory(key: str, text: str, const_data: dict | None):
+    """The module made from ``text`` without files: Numba compiles it uncached."""
+    import types
+
+    cachedir.install_helper_locator()   # the helpers it imports may still be cached (in a usable place)
+    mod = types.ModuleType(f"symdiff_sd_{key}_in_memory")
+    mod.__dict__["_K"] = dict(const_data or {})
+    code = text.replace("cache=True", "cache=False").replace('_K = np.load(__file__[:-3] + ".npz")', "")
+    exec(compile(code, f"<symdiff part {key[:12]}>", "exec"), mod.__dict__)
+    return mod
 
 
 def _npz_ok(path, const_data) -> bool:
@@ -219,6 +315,7 @@ def _import(key: str, path: str):
     # registered in sys.modules before it runs: Numba's cached code refers to
     # the module's globals by module name when it is loaded back
     name = f"symdiff_sd_{key}"
+    cachedir.install_helper_locator()   # Numba's files go to __pycache__ beside the module, where seal() looks
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod

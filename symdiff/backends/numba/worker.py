@@ -20,13 +20,16 @@ def main(argv: list[str]) -> int:
     os.environ["SYMDIFF_CACHE_DIR"] = cache_dir
     from . import cache
 
+    cache.module_dir()   # the parent's choice of folder (trusted: the parent checked it) is ours too
     for key in keys or (line.strip() for line in sys.stdin):
         if not key:
             continue
         t = time.perf_counter()
         path = os.path.join(cache_dir, f"sd_{key}.py")
         try:
+            cache._check_entry(path)
             cache._import(key, path)
+            cache.seal(path)
         except BaseException as e:  # report and stop: the parent warns and keeps its reference tier
             msg = " ".join(f"{type(e).__name__}: {e}".split())[:500]
             print(f"error {key} {msg}", flush=True)
