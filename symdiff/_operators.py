@@ -173,3 +173,38 @@ def __array_function__(self, func, types, args, kwargs):
 def __array__(self, dtype=None, copy=None):
     raise TypeError("a symdiff node is not an array: it has no values until the graph is evaluated "
                     "(sd.evaluate, sd.function)")
+
+
+def _leading_length(self, what: str) -> int:
+    """The length of the leading axis, or a TypeError saying why there is none to ``what``."""
+    if not self.shape:
+        raise TypeError(f"{what} a 0-d node: it has no axis (index it or use it whole)")
+    d = self.shape[0]
+    if not isinstance(d, int):
+        raise TypeError(f"{what} a node whose leading axis has the symbolic length {d!r}: the length is known "
+                        "only when the function is called (index it explicitly, or loop with sd.scan)")
+    return d
+
+
+def __len__(self):
+    """The length of the leading axis (an int; a TypeError for 0-d nodes and symbolic lengths)."""
+    return _leading_length(self, "len() of")
+
+
+def __iter__(self):
+    """``x[0], x[1], ...`` over a leading axis of fixed length (``for row in x``, ``list(x)``, unpacking)."""
+    n = _leading_length(self, "cannot iterate over")
+    return (self[i] for i in range(n))
+
+
+def __contains__(self, value):
+    raise TypeError("`value in node` would compare nodes by identity, not by value; use sd.any(sd.equal(x, value))")
+
+
+@property
+def at(self):
+    """Functional updates, as JAX spells them: ``x.at[index].set(v)``, ``.add``, ``.multiply``, ``.min``,
+    ``.max``, ``.get()`` (see ``symdiff.ops.updates``)."""
+    from .ops.updates import IndexUpdate
+
+    return IndexUpdate(self)

@@ -85,9 +85,6 @@ class Node:
             "and `is` for identity"
         )
 
-    def __iter__(self):
-        raise TypeError("symbolic nodes are not iterable; index them explicitly")
-
     __hash__ = object.__hash__
 
     def __copy__(self):
@@ -109,6 +106,8 @@ class Node:
         __rpow__, __rsub__, __rtruediv__, __sub__, __truediv__, T, astype, max,
         mean, min, prod, reshape, sum, dot, size, __array_function__, __array__,
     )
+    # iteration over a fixed-length leading axis (x[0], x[1], ...) and functional updates (x.at[i].set(v))
+    from ._operators import __contains__, __iter__, __len__, at
 
 
 class Op:

@@ -20,6 +20,7 @@ from .ops.reduction import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
+from .ops.updates import *  # noqa: F401,F403
 
 
 def scalar(name: str, dtype="float64"):

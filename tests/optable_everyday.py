@@ -1,5 +1,5 @@
-"""Table rows for everyday NumPy functions: cumsum, cumprod, sort, argsort, argmax, argmin.
-Each oracle is NumPy.
+"""Table rows for everyday NumPy functions: cumsum, cumprod, sort, argsort, argmax, argmin,
+iteration, asarray and ``x.at[...]`` updates. Each oracle is NumPy.
 
 Imported from ``tests/optable.py`` (after the loop rows), so the generic harness checks values on
 both backends and first and second derivatives against finite differences of these oracles.
@@ -15,6 +15,8 @@ import numpy as np
 import symdiff as sd
 from tests.optable import (
     DISTINCT,
+    LAT_A,
+    LAT_B,
     REAL,
     A,
     case,
@@ -133,3 +135,61 @@ case("argmin_float32_3d", lambda x: sd.argmin(x, axis=1), lambda x: np.argmin(x,
      A((2, 3, 2), "float32", TIES))
 sym_case("argmax_axis0", lambda x: sd.argmax(x, axis=0), lambda x: np.argmax(x, axis=0), A(("m", "n"), sample=TIES))
 sym_case("argmin_flat", lambda x: sd.argmin(x), np.argmin, A(("m", "n"), sample=TIES))
+
+# -- iteration, asarray ------------------------------------------------------------------------------
+
+case("iterate_rows", lambda x: sd.stack([r * r * i for i, r in enumerate(x)]),
+     lambda x: np.stack([r * r * i for i, r in enumerate(x)]), A((3, 2)))
+case("asarray_nested_nodes", lambda a, b: sd.asarray([[a, 2.0 * b], [1.0, a * b]]),
+     lambda a, b: np.array([[a, 2.0 * b], [1.0, a * b]]), A(()), A(()))
+case("asarray_rows", lambda a, b: sd.array([a, sd.sin(b), a * b]), lambda a, b: np.array([a, np.sin(b), a * b]),
+     A((3,)), A((3,)))
+
+# -- x.at[...]: functional updates -------------------------------------------------------------------
+
+_IDX = np.array([3, 0, -1, 3, 1])   # 3 (and -1 == 4... of 5 rows) repeats: add accumulates, set keeps the last
+
+
+def _np_at(method, x, idx, v):
+    out = np.array(x, copy=True)
+    if method == "add":
+        np.add.at(out, idx, v)
+        return out
+    v = np.broadcast_to(v, np.asarray(out[idx]).shape)
+    if isinstance(idx, np.ndarray):   # a Python loop of assignments: the last occurrence wins
+        for k in range(len(idx)):
+            out[idx[k]] = v[k] if method == "set" else {"multiply": np.multiply, "min": np.minimum,
+                                                         "max": np.maximum}[method](out[idx[k]], v[k])
+        return out
+    out[idx] = {"set": lambda a, b: b, "multiply": np.multiply, "min": np.minimum, "max": np.maximum}[method](out[idx], v)
+    return out
+
+
+case("at_set_slice", lambda x, v: x.at[1:3].set(v), lambda x, v: _np_at("set", x, slice(1, 3), v), A((4, 2)), A((2,)))
+case("at_set_int_scalar", lambda x, v: x.at[2, 1].set(v), lambda x, v: _np_at("set", x, (2, 1), v), A((3, 2)), A(()))
+case("at_add_strided", lambda x, v: x.at[::2].add(v), lambda x, v: _np_at("add", x, slice(None, None, 2), v),
+     A((5,)), A((3,)))
+case("at_multiply_row", lambda x, v: x.at[0].multiply(v), lambda x, v: _np_at("multiply", x, 0, v),
+     A((2, 3)), A((3,)))
+case("at_min_column", lambda x, v: x.at[:, 1].min(v), lambda x, v: _np_at("min", x, (slice(None), 1), v),
+     A((3, 2), sample=LAT_A), A((3,), sample=LAT_B))
+case("at_max_ellipsis", lambda x, v: x.at[..., -1].max(v), lambda x, v: _np_at("max", x, (Ellipsis, -1), v),
+     A((2, 3), sample=LAT_A), A((), sample=LAT_B))
+case("at_get", lambda x: x.at[1:, 0].get() * 2.0, lambda x: x[1:, 0] * 2.0, A((3, 2)))
+case("at_add_repeated_indices", lambda x, v: x.at[_IDX].add(v), lambda x, v: _np_at("add", x, _IDX, v),
+     A((5, 2)), A((5, 2)))
+case("at_set_repeated_indices_last_wins", lambda x, v: x.at[_IDX].set(v), lambda x, v: _np_at("set", x, _IDX, v),
+     A((5, 2)), A((5, 2)))
+case("at_set_index_node", lambda x, v: x.at[sd.argsort(v)[:2]].set(v[:2] * 3.0),
+     lambda x, v: _np_at("set", x, np.argsort(v, kind="stable")[:2], v[:2] * 3.0),
+     A((4,)), A((4,), sample=DISTINCT))
+case("at_multiply_unique_array", lambda x, v: x.at[np.array([2, 0])].multiply(v, unique_indices=True),
+     lambda x, v: _np_at("multiply", x, np.array([2, 0]), v), A((3, 2)), A((2, 1)))
+case("at_max_unique_array", lambda x, v: x.at[[1, -1]].max(v, unique_indices=True),
+     lambda x, v: _np_at("max", x, np.array([1, -1]), v), A((4,), sample=LAT_A), A((2,), sample=LAT_B))
+sym_case("at_set_slice", lambda x, v: x.at[1:].set(v), lambda x, v: _np_at("set", x, slice(1, None), v),
+         A(("k",)), A(()))
+sym_case("at_add_repeated", lambda x, v: x.at[np.array([0, 1, 0])].add(v),
+         lambda x, v: _np_at("add", x, np.array([0, 1, 0]), v), A(("k", 2)), A((3, 2)))
+sym_case("at_set_repeated_last_wins", lambda x, v: x.at[np.array([1, 0, 1, -1])].set(v),
+         lambda x, v: _np_at("set", x, np.array([1, 0, 1, -1]), v), A(("k",)), A((4,)))

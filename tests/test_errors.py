@@ -682,18 +682,20 @@ def test_nodes_have_no_truth_value():
         int(sd.scalar("k", dtype="int64"))
 
 
-def test_nodes_are_not_iterable():
+def test_nodes_iterate_only_over_a_fixed_leading_axis():
+    """``for row in x`` gives ``x[0], x[1], ...`` when the leading length is known; otherwise a TypeError."""
     x = sd.vector("x", 3)
-    with pytest.raises(TypeError, match="iterable"):
-        iter(x)
-    with pytest.raises(TypeError):
-        list(x)
-    with pytest.raises(TypeError):
-        a, b, c = x
-    with pytest.raises(TypeError):
-        1.0 in x
-    with pytest.raises(TypeError):
-        len(x)
+    _a, _b, c = x
+    assert c is x[2] and len(x) == 3
+    for y, what in ((sd.scalar("s"), "0-d node"), (sd.vector("v", "n"), "symbolic length 'n'")):
+        with pytest.raises(TypeError, match=what):
+            iter(y)
+        with pytest.raises(TypeError, match=what):
+            list(y)
+        with pytest.raises(TypeError, match=what):
+            len(y)
+    with pytest.raises(TypeError, match="identity"):
+        _ = 1.0 in x
 
 
 def test_nodes_are_immutable():

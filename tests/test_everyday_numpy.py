@@ -1,6 +1,7 @@
 """Behaviour of the everyday NumPy functions beyond the table rows (``tests/optable_everyday.py``):
-NumPy's functions dispatching to them, stable sorting of long arrays, derivatives of cumprod at
-zeros to third order, exported modules, and bad arguments (errors naming the function and the problem).
+NumPy's functions dispatching to them, iteration over nodes, ``sd.asarray``, the rules of
+``x.at[...]`` for repeated indices, stable sorting of long arrays, derivatives of cumprod at zeros
+to third order, exported modules, and bad arguments (errors naming the function and the problem).
 """
 
 from __future__ import annotations
@@ -37,6 +38,148 @@ def test_numpy_functions_dispatch_with_default_arguments():
     assert np.cumsum(x) is sd.cumsum(x)
     assert np.argmax(x) is sd.argmax(x)
     assert np.argmin(x, keepdims=True).shape == (1,)
+
+
+# -- iteration -----------------------------------------------------------------------------------------
+
+def test_iteration_yields_the_rows(backend):
+    x = sd.matrix("x", (3, 2))
+    rows = list(x)
+    assert len(x) == 3 and len(rows) == 3
+    assert all(r is x[i] for i, r in enumerate(rows))
+    _a, b, _c = x
+    assert b is x[1]
+    xv = np.arange(6.0).reshape(3, 2)
+    got = run(backend, [x], [sum(r * r for r in x), sd.stack(list(x)[::-1])], xv)
+    np.testing.assert_allclose(got[0], np.sum(xv * xv, axis=0))
+    np.testing.assert_allclose(got[1], xv[::-1])
+    assert [e.shape for e in sd.vector("v", 4)] == [()] * 4
+    assert list(sd.vector("e", 0)) == []
+
+
+def test_iteration_refuses_0d_and_symbolic_leading_axes():
+    s = sd.scalar("s")
+    with pytest.raises(TypeError, match="0-d node"):
+        iter(s)
+    with pytest.raises(TypeError, match="len\\(\\) of a 0-d node"):
+        len(s)
+    m = sd.matrix("m", ("n", 3))
+    with pytest.raises(TypeError, match="symbolic length 'n'.*sd.scan"):
+        iter(m)          # at once, not at the first next()
+    with pytest.raises(TypeError, match="symbolic length 'n'"):
+        len(m)
+    with pytest.raises(TypeError, match="symbolic length 'n'"):
+        _a, _b = m
+    assert len(sd.matrix("t", (2, "n"))) == 2
+
+
+# -- asarray / array ------------------------------------------------------------------------------------
+
+def test_asarray_keeps_nodes_and_makes_constants():
+    x = sd.vector("x", 3)
+    assert sd.asarray(x) is x
+    assert sd.asarray(x, dtype="float32").dtype == np.float32
+    c = sd.asarray([[1, 2], [3, 4]])
+    assert c.op.is_constant and c.dtype == np.int64 and c.shape == (2, 2)
+    assert sd.asarray(np.float32(2.5)).dtype == np.float32
+    assert sd.array(np.zeros((2, 3)), dtype="float32").dtype == np.float32
+
+
+def test_asarray_stacks_nested_nodes(backend):
+    a, b = sd.scalar("a"), sd.scalar("b", dtype="float32")
+    y = sd.asarray([[a, 1], (2.0, a * a)])
+    assert y.shape == (2, 2) and y.dtype == np.float64
+    np.testing.assert_allclose(run(backend, [a], y, 3.0), [[3.0, 1.0], [2.0, 9.0]])
+    z = sd.asarray([b, 1.0, b * 2])      # Python numbers take the node's dtype (as in arithmetic)
+    assert z.dtype == np.float32
+    r = sd.vector("r", 2)
+    w = sd.asarray([r, np.array([5.0, 6.0]), [a, 0.0]])
+    assert w.shape == (3, 2)
+    np.testing.assert_allclose(run(backend, [r, a], w, np.array([1.0, 2.0]), 7.0), [[1, 2], [5, 6], [7, 0]])
+    g = sd.grad(sd.sum(sd.asarray([a * a, 3.0 * a])), a)
+    assert float(run(backend, [a], g, 2.0)) == pytest.approx(7.0)
+
+
+def test_asarray_errors_name_the_function():
+    a = sd.scalar("a")
+    with pytest.raises(ValueError, match="asarray: the entries of one sequence have different shapes"):
+        sd.asarray([sd.vector("u", 2), sd.vector("w", 3)])
+    with pytest.raises(ValueError, match="asarray: the entries"):
+        sd.asarray([[a, a], [a]])
+    with pytest.raises(TypeError, match="asarray: cannot use a str"):
+        sd.asarray([a, "b"])
+    with pytest.raises(TypeError, match="asarray: cannot make an array from a dict"):
+        sd.asarray({"a": 1})
+    with pytest.raises(ValueError, match="asarray: an empty sequence"):
+        sd.asarray([a, []])
+
+
+# -- x.at[...] ------------------------------------------------------------------------------------------
+
+def test_at_returns_new_nodes_and_leaves_x_unchanged(backend):
+    x = sd.vector("x", 4)
+    y = x.at[1].set(10.0)
+    assert y is not x and x.op.is_input
+    xv = np.arange(4.0)
+    np.testing.assert_allclose(run(backend, [x], [y, x.at[2:].get(), x.at[()].add(1.0)], xv)[0], [0, 10, 2, 3])
+    assert x.at[2:].get() is x[2:]
+
+
+def test_at_repeated_indices(backend):
+    """add accumulates every value; set keeps the last occurrence (negative indices included)."""
+    x, v = sd.vector("x", 5), sd.vector("v", 6)
+    idx = np.array([3, 0, -2, 1, 3, 0])       # -2 is row 3 too
+    xv, vv = np.zeros(5), np.arange(1.0, 7.0)
+    added, setted = run(backend, [x, v], [x.at[idx].add(v), x.at[idx].set(v)], xv, vv)
+    np.testing.assert_allclose(added, [2 + 6, 4, 0, 1 + 3 + 5, 0])
+    np.testing.assert_allclose(setted, [6, 4, 0, 5, 0])
+    # only the winners receive a derivative
+    g = sd.grad(sd.sum(x.at[idx].set(v) * np.arange(1.0, 6.0)), v)
+    np.testing.assert_allclose(run(backend, [x, v], g, xv, vv), [0, 0, 0, 2, 4, 1])
+
+
+def test_at_set_with_index_nodes_of_any_shape(backend):
+    x = sd.matrix("x", ("n", 2))
+    k = sd.matrix("k", (2, 2), dtype="int64")
+    y = x.at[k].set(sd.full((2, 2, 2), 7.0))
+    xv = np.zeros((4, 2))
+    got = run(backend, [x, k], y, xv, np.array([[0, 2], [2, -1]]))
+    np.testing.assert_allclose(got, [[7, 7], [0, 0], [7, 7], [7, 7]])
+
+
+def test_at_combining_methods_need_unique_indices_with_arrays():
+    x = sd.vector("x", 4)
+    for method in ("multiply", "min", "max"):
+        with pytest.raises(ValueError, match=f"x.at\\[...\\].{method}: with an integer-array index.*unique_indices"):
+            getattr(x.at[[0, 1]], method)(2.0)
+    assert x.at[[0, 1]].multiply(2.0, unique_indices=True).shape == (4,)
+
+
+def test_at_errors_name_the_update():
+    x = sd.matrix("x", (3, 2))
+    with pytest.raises(sd.ShapeError, match="x.at\\[...\\].set: values of shape \\(3,\\) do not broadcast"):
+        x.at[0].set(sd.vector("v", 3))
+    with pytest.raises(IndexError, match="index 5 is out of bounds"):
+        x.at[5].add(1.0)
+    with pytest.raises(TypeError, match="boolean mask.*sd.where"):
+        x.at[np.array([True, False, True])].set(0.0)
+    with pytest.raises(TypeError, match="indices must be integers"):
+        x.at[np.array([0.5])].set(0.0)
+    with pytest.raises(TypeError, match="only a single integer-array index"):
+        x.at[np.array([0]), 1].set(0.0)
+    with pytest.raises(TypeError, match="x.at\\[...\\].add: unexpected keyword argument 'wrap'"):
+        x.at[0].add(1.0, wrap=True)
+    with pytest.raises(TypeError, match="mode='clip' is not supported"):
+        x.at[0].get(mode="clip")
+    with pytest.raises(IndexError, match="0-d array"):
+        sd.scalar("s").at[[0]].set(1.0)
+
+
+def test_at_out_of_range_array_index_at_call_time(backend):
+    x, k = sd.vector("x", 3), sd.vector("k", 2, dtype="int64")
+    f = sd.function([x, k], x.at[k].set(1.0), backend=backend)
+    with pytest.raises(IndexError):
+        f(np.zeros(3), np.array([0, 3]))
 
 
 # -- sorting ----------------------------------------------------------------------------------------------

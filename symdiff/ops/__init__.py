@@ -2,4 +2,4 @@
 
 from . import composite, creation, elementwise, indexing, contraction, decompositions, matrix, linalg_functions, nn, reduction, shape, special  # noqa: F401
 from . import control  # noqa: F401  (loops; imports the modules above)
-from . import cumulative, sorting  # noqa: F401  (everyday NumPy functions)
+from . import cumulative, sorting, updates  # noqa: F401  (everyday NumPy functions)
