@@ -33,6 +33,9 @@ def grad(cost: Node, wrt: Node | Sequence[Node]) -> Node | list[Node]:
     cost = as_node(cost)
     if cost.ndim != 0:
         raise shape_error("grad", f"the cost must be a scalar (0-d), got shape {shape_str(cost.shape)}; use sd.jacobian or sd.vjp")
+    if cost.dtype.kind != "f":   # as JAX: a gradient needs a real-valued cost, even one that is constant in wrt
+        raise TypeError(f"grad: the cost must be float32 or float64, got {cost.dtype} ({cost!r}); "
+                        "cast it with sd.astype(cost, 'float64') if you mean it")
     many = isinstance(wrt, (list, tuple))
     ws = list(wrt) if many else [wrt]
     _check_nodes(ws)

@@ -351,7 +351,18 @@ def take(x, indices, axis=None) -> Node:
         x = reshape(x, (-1,))
         axis = 0
     axis = normalize_axis("take", axis, x.ndim)
+    check_constant_indices("take", idx, axis, x.shape[axis])
     return OPS["take"].make(x, idx, axis=axis)
+
+
+def check_constant_indices(op: str, idx: Node, axis: int, size) -> None:
+    """IndexError now (as NumPy would raise) for constant indices outside an axis of known length."""
+    if not idx.op.is_constant or not isinstance(size, int):
+        return
+    arr = idx.kw["value"].array
+    bad = arr[(arr >= size) | (arr < -size)]
+    if bad.size:
+        raise IndexError(f"{op}: index {int(bad.flat[0])} is out of bounds for axis {axis} with size {size}")
 
 
 def take_along_axis(x, indices, axis) -> Node:
@@ -364,6 +375,8 @@ def take_along_axis(x, indices, axis) -> Node:
         x = reshape(x, (-1,))
         axis = 0
     axis = normalize_axis("take_along_axis", axis, x.ndim)
+    if idx.dtype == dt.INT64:
+        check_constant_indices("take_along_axis", idx, axis, x.shape[axis])
     return OPS["take_along_axis"].make(x, idx, axis=axis)
 
 #: the public functions (``symdiff.numpy_api`` re-exports them)
