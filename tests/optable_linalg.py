@@ -39,6 +39,8 @@ def _gauge_free(v):
 
 
 def _np_tri_solve(a, b, **kw):
+    """SciPy's solve, letting NaN and inf through as numpy.linalg does (docs/semantics.md)."""
+    kw.setdefault("check_finite", False)
     if a.ndim == 2:
         return scipy.linalg.solve_triangular(a, b, **kw)
     return np.stack([scipy.linalg.solve_triangular(a[k], b[k], **kw) for k in range(a.shape[0])])
@@ -71,7 +73,8 @@ case("solve_triangular_unit_vector", lambda m, b: sd.linalg.solve_triangular(m, 
 case("solve_triangular_batched", lambda m, b: sd.linalg.solve_triangular(_shifted(m, sd), b, lower=True),
      lambda m, b: _np_tri_solve(_shifted(m, np), b, lower=True), A((2, 3, 3)), A((2, 3, 1)))
 case("cho_solve", lambda m, b: sd.linalg.cho_solve((sd.linalg.cholesky(_spd(m, sd)), True), b),
-     lambda m, b: scipy.linalg.cho_solve((np.linalg.cholesky(_spd(m, np)), True), b), A((3, 3)), A((3,)))
+     lambda m, b: scipy.linalg.cho_solve((np.linalg.cholesky(_spd(m, np)), True), b, check_finite=False),
+     A((3, 3)), A((3,)))
 case("inv", lambda m: sd.linalg.inv(_shifted(m, sd)), lambda m: np.linalg.inv(_shifted(m, np)), A((3, 3)))
 case("inv_batched", lambda m: sd.linalg.inv(_shifted(m, sd)), lambda m: np.linalg.inv(_shifted(m, np)),
      A((2, 2, 2)))

@@ -41,7 +41,7 @@ def test_a_symbolic_vector_minus_a_fixed_constant(backend):
     assert sd.grad(f, x).shape == ("n",)   # the derivative keeps the input's symbolic shape
 
 
-@pytest.mark.parametrize("n", [2, 4])
+@pytest.mark.parametrize("n", [0, 2, 4])
 def test_a_wrong_size_at_call_time_is_a_valueerror_naming_the_operation(backend, n):
     x = sd.vector("x", "n")
     f = sd.sum((x * C) ** 2)
@@ -50,6 +50,20 @@ def test_a_wrong_size_at_call_time_is_a_valueerror_naming_the_operation(backend,
         with pytest.raises(ValueError, match=rf"multiply: an axis of symbolic size 'n' meets the fixed size 3 .* n = {n}"):
             fn(np.ones(n))
         assert np.all(np.isfinite(fn(np.ones(3))[0]))   # still usable
+
+
+def test_a_symbolic_size_of_one_broadcasts_as_numpy(backend):
+    """n = 1 against a fixed 3 repeats the entry; its gradient sums over the three uses."""
+    x = sd.vector("x", "n")
+    y = sd.sin(x) * C
+    f = sd.sum(y * y)
+    g, h = sd.grad(f, x), sd.hessian(f, x)
+    fn = sd.function([x], [y, f, g, h], backend=backend)
+    yv, fv, gv, hv = fn(np.array([0.4]))
+    np.testing.assert_allclose(yv, np.sin(0.4) * C, rtol=1e-15)
+    np.testing.assert_allclose(gv, _fd_grad(lambda v: np.sum((np.sin(v) * C) ** 2), np.array([0.4])), rtol=1e-7)
+    np.testing.assert_allclose(hv, [[np.sum(C * C) * 2 * np.cos(0.8)]], rtol=1e-12)
+    assert fn(np.ones(3))[0].shape == (3,)
 
 
 def test_matrix_columns_and_where_unify_too(backend):

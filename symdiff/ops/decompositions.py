@@ -195,9 +195,10 @@ class SolveTriangular(Op):
         return b.shape, a.dtype
 
     def impl(self, a, b, *, lower, trans, unit_diagonal):
-        out = np.empty(np.broadcast_shapes(b.shape), dtype=np.result_type(a, b))
-        aa = a.reshape((-1,) + a.shape[-2:])
-        bb = b.reshape((-1,) + b.shape[-2:])
+        out = np.empty(b.shape, dtype=np.result_type(a, b))
+        batch = int(np.prod(b.shape[:-2], dtype=np.int64))
+        aa = a.reshape((batch,) + a.shape[-2:])
+        bb = b.reshape((batch,) + b.shape[-2:])
         oo = out.reshape(bb.shape)
         for k in range(aa.shape[0]):
             oo[k] = scipy.linalg.solve_triangular(aa[k], bb[k], trans=trans, lower=lower,
@@ -409,6 +410,8 @@ def _gaps(w: Node) -> Node:
 
 def fix_signs(v: np.ndarray) -> np.ndarray:
     """Eigenvectors (columns) with the first entry of largest magnitude made positive."""
+    if v.size == 0:
+        return v
     big = np.argmax(np.abs(v), axis=-2)[..., None, :]
     s = np.sign(np.take_along_axis(v, big, axis=-2))
     return v * np.where(s == 0, 1.0, s)

@@ -95,8 +95,10 @@ def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Node:
 
 def diag(v, k: int = 0) -> Node:
     """``numpy.diag``: a vector placed on diagonal ``k`` of a square matrix, or a matrix's diagonal ``k``."""
+    import numpy as np
+
     from .creation import eye
-    from .elementwise import multiply
+    from .elementwise import where
     from .shape import expand_dims, pad_axis
 
     v = as_node(v)
@@ -105,7 +107,8 @@ def diag(v, k: int = 0) -> Node:
     if v.ndim != 1:
         raise shape_error("diag", f"input must be 1-d or 2-d, got shape {shape_str(v.shape)}")
     k = int(k)
-    out = multiply(expand_dims(v, 1), eye(v.shape[0], dtype=v.dtype if v.dtype.kind in "fi" else "int64"))
+    # a select, not a product: NaN or inf on the diagonal must leave zeros around it
+    out = where(eye(v.shape[0], dtype="bool"), expand_dims(v, 1), np.zeros((), v.dtype)[()])
     if k:
         out = pad_axis(out, 0, 0 if k > 0 else -k, k if k > 0 else 0)
         out = pad_axis(out, 1, k if k > 0 else 0, 0 if k > 0 else -k)

@@ -5,9 +5,10 @@ build time without refusing correct programs (NumPy code written for one
 problem size, run with a symbolic one), and cannot be broadcast either way
 without knowing ``n``. So the broadcasting operation sees ``x`` through a
 ``match_size`` node of shape ``(2,)``: the same data, with the promise
-``n == 2``, which the interpreter checks on the value and the compiled
-function checks before running (a ValueError naming the operation and the
-size). Derivatives pass through the same node the other way.
+``n == 2`` (or ``n == 1``, which broadcasts, as NumPy), which the interpreter
+checks on the value and the compiled function checks before running (a
+ValueError naming the operation and the size). Derivatives pass through the
+same operation the other way (``mode="first"``).
 
 >>> import numpy as np, symdiff as sd
 >>> x = sd.vector("x", "n")
@@ -28,47 +29,74 @@ from ..graph import Node, Op
 
 
 class MatchSize(Op):
-    """``x`` with axis ``axis`` declared to have length ``size`` (``symbolic == fixed``, checked at call time).
+    """An axis of symbolic length ``symbolic`` seen with the fixed length ``fixed``, or back.
 
-    VJP and JVP: the same declaration the other way round (back to the input's length).
+    ``mode="broadcast"``: from length ``symbolic`` to ``fixed`` (NumPy broadcasting: the
+    length must be ``fixed``, or 1, which repeats). ``mode="first"``: from ``fixed`` back to
+    ``symbolic`` (all entries, or the first when the length is 1). Each is the other's
+    transpose once a length-1 axis is accounted for: the VJP of ``broadcast`` sums the
+    cotangent into the first entry when the length is 1; the VJP of ``first`` keeps only the
+    first entry. The length is checked when the function is called (ValueError).
     """
 
     name = "match_size"
     dim_params = ("size",)
 
-    def infer(self, x, *, axis, size, symbolic, fixed, where):
-        if x.shape[axis] not in (symbolic, fixed):
-            raise shape_error("match_size", f"axis {axis} of {shape_str(x.shape)} is neither {symbolic!r} nor {fixed}")
+    def infer(self, x, *, axis, size, symbolic, fixed, where, mode):
+        if x.shape[axis] != (symbolic if mode == "broadcast" else fixed):
+            raise shape_error("match_size", f"axis {axis} of {shape_str(x.shape)} does not match {mode} "
+                                            f"{symbolic!r} / {fixed}")
         return x.shape[:axis] + (size,) + x.shape[axis + 1:], x.dtype
 
-    def impl(self, x, *, axis, size, symbolic, fixed, where):
-        if x.shape[axis] != size:
-            raise ValueError(mismatch_message(where, symbolic, fixed) + str(x.shape[axis] if size == fixed else size))
-        return x
+    def impl(self, x, *, axis, size, symbolic, fixed, where, mode):
+        n = x.shape[axis] if mode == "broadcast" else size    # the symbolic length at this call
+        if n not in (fixed, 1):
+            raise ValueError(mismatch_message(where, symbolic, fixed) + str(n))
+        if n == fixed:
+            return x
+        if mode == "broadcast":
+            return np.repeat(x, fixed, axis=axis)
+        return np.take(x, [0], axis=axis)
 
-    def vjp(self, ct, out, x, *, axis, size, symbolic, fixed, where):
-        return [match_size(ct, axis, x.shape[axis], symbolic, fixed, where)]
+    def vjp(self, ct, out, x, *, axis, size, symbolic, fixed, where, mode):
+        from .elementwise import logical_and, where as select
+        from .reduction import sum as reduce_sum
+        from .shape import broadcast_to, reshape
 
-    def jvp(self, ts, out, x, *, axis, size, symbolic, fixed, where, nb=0):
+        one = _length_is_one(symbolic)
+        if mode == "broadcast":
+            summed = broadcast_to(reduce_sum(ct, axis=axis, keepdims=True), ct.shape)
+            return [match_size(select(one, summed, ct), axis, symbolic, symbolic, fixed, where, "first")]
+        wide = match_size(ct, axis, fixed, symbolic, fixed, where, "broadcast")
+        rest = reshape(np.arange(fixed) != 0, tuple(fixed if k == axis else 1 for k in range(wide.ndim)))
+        return [select(logical_and(one, rest), 0.0, wide)]
+
+    def jvp(self, ts, out, x, *, axis, size, symbolic, fixed, where, mode, nb=0):
         t = ts[0]
         if t is None:
             return None
-        k = axis + t.ndim - x.ndim
-        return match_size(t, k, size, symbolic, fixed, where)
+        return match_size(t, axis + t.ndim - x.ndim, size, symbolic, fixed, where, mode)
+
+
+def _length_is_one(symbolic: str) -> Node:
+    from .creation import size_of
+    from .elementwise import equal
+
+    return equal(size_of((symbolic,), "int64"), 1)
 
 
 def mismatch_message(where: str, symbolic: str, fixed: int) -> str:
     """The start of the error; the caller appends the size the symbol has at this call."""
     return (f"{where}: an axis of symbolic size {symbolic!r} meets the fixed size {fixed} in broadcasting, "
-            f"so {symbolic} must be {fixed}; at this call {symbolic} = ")
+            f"so {symbolic} must be {fixed} (or 1); at this call {symbolic} = ")
 
 
-def match_size(x: Node, axis: int, size: Dim, symbolic: str, fixed: int, where: str) -> Node:
+def match_size(x: Node, axis: int, size: Dim, symbolic: str, fixed: int, where: str, mode: str) -> Node:
     from ..graph import OPS
 
     if x.shape[axis] == size:
         return x
-    return OPS["match_size"].make(x, axis=axis, size=size, symbolic=symbolic, fixed=fixed, where=where)
+    return OPS["match_size"].make(x, axis=axis, size=size, symbolic=symbolic, fixed=fixed, where=where, mode=mode)
 
 
 def unify_fixed_sizes(where: str, inputs: tuple) -> tuple:
@@ -88,7 +116,7 @@ def unify_fixed_sizes(where: str, inputs: tuple) -> tuple:
         for k, a in dims:
             d = out[k].shape[a]
             if isinstance(d, str):
-                out[k] = match_size(out[k], a, int(f), d, int(f), where)
+                out[k] = match_size(out[k], a, int(f), d, int(f), where, "broadcast")
     return tuple(out)
 
 

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from ...loops import Assign, Call, Const, Guard, Var, binop, cast, cmp, dim_expr, shape_exprs
+from ...loops import Assign, Call, Const, Guard, Select, Var, binop, cast, cmp, dim_expr, shape_exprs
 from ....ops.indexing import SYMBOLIC_SLICE_RULE
 from ....ops.unify import mismatch_message
 from ..lowering import Check, Inline, Piece, Piecewise, Step, register
@@ -57,16 +57,22 @@ class _BroadcastTo(Remap):
 
 
 class _MatchSize(Remap):
-    """The same data; the caller checks that the symbolic size equals the fixed one before running."""
+    """The same data (the first entry repeated when the symbolic length is 1, in broadcast mode);
+    the caller checks the symbolic length (the fixed one, or 1) before running."""
 
     def input_index(self, node, index):
-        return tuple(index)
+        kw = node.kw
+        if kw["mode"] != "broadcast":
+            return tuple(index)   # 'first': at length 1 the only output entry reads entry 0
+        a = kw["axis"]
+        one = cmp("==", dim_expr(kw["symbolic"]), Const(1))
+        return tuple(Select(one, ZERO, i) if k == a else i for k, i in enumerate(index))
 
     def call_checks(self, node):
         kw = node.kw
         sym = dim_expr(kw["symbolic"])
-        return [Check(cmp("==", sym, Const(kw["fixed"])), mismatch_message(kw["where"], kw["symbolic"], kw["fixed"]),
-                      sym, "", "ValueError")]
+        ok = binop("|", cmp("==", sym, Const(kw["fixed"])), cmp("==", sym, Const(1)))
+        return [Check(ok, mismatch_message(kw["where"], kw["symbolic"], kw["fixed"]), sym, "", "ValueError")]
 
 
 class _SliceAxis(Remap):
