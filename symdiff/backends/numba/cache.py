@@ -27,6 +27,7 @@ compiled in memory, uncached. Each case warns once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import hashlib
@@ -213,7 +214,7 @@ def clear_numba_cache(module_path: str) -> None:
 def write_module(key: str, text: str, const_data: dict | None) -> str:
     """Write the module ``sd_<key>`` (and its constant arrays) unless it is there already; its path.
 
-    Numba files beside it that are not sealed by their digests are deleted here, before anything imports it.
+    Whoever imports it next checks Numba's files beside it first (``_check_entry``, under ``entry_lock``).
     """
     d = module_dir()
     path = os.path.join(d, f"sd_{key}.py")
@@ -228,7 +229,6 @@ def write_module(key: str, text: str, const_data: dict | None) -> str:
     data = text.encode()
     if _read(path) != data:
         _atomic_write(path, data)
-    _check_entry(path)
     return path
 
 
@@ -275,20 +275,43 @@ def load_module(key: str, text: str, const_data: dict | None):
 
 
 def _load_from_disk(key: str, text: str, const_data: dict | None):
-    path = write_module(key, text, const_data)
-    try:
-        mod = _import(key, path)
-    except numba_errors():
-        raise
-    except OSError:
-        raise
-    except Exception:
-        # a Numba cache entry that failed to load although it matched its seal: start again
-        clear_numba_cache(path)
+    with entry_lock(os.path.join(module_dir(), f"sd_{key}.py")):
         path = write_module(key, text, const_data)
-        mod = _import(key, path)
-    seal(path)
-    return mod
+        _check_entry(path)
+        try:
+            mod = _import(key, path)
+        except numba_errors():
+            raise
+        except OSError:
+            raise
+        except Exception:
+            # a Numba cache entry that failed to load although it matched its seal: start again
+            clear_numba_cache(path)
+            write_module(key, text, const_data)
+            mod = _import(key, path)
+        seal(path)
+        return mod
+
+
+@contextlib.contextmanager
+def entry_lock(path: str):
+    """Hold ``sd_<key>.lock`` while an entry is checked, compiled and sealed, so processes take turns.
+
+    Without it a second process compiling the same part at the same moment could replace
+    Numba's files between the first one's compile and its seal; with it the second one waits
+    and then loads what the first one made. (No lock where ``fcntl`` is missing.)
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    fd = os.open(path[:-3] + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _import_in_memory(key: str, text: str, const_data: dict | None):

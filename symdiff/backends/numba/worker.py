@@ -27,9 +27,10 @@ def main(argv: list[str]) -> int:
         t = time.perf_counter()
         path = os.path.join(cache_dir, f"sd_{key}.py")
         try:
-            cache._check_entry(path)
-            cache._import(key, path)
-            cache.seal(path)
+            with cache.entry_lock(path):
+                cache._check_entry(path)
+                cache._import(key, path)
+                cache.seal(path)
         except BaseException as e:  # report and stop: the parent warns and keeps its reference tier
             msg = " ".join(f"{type(e).__name__}: {e}".split())[:500]
             print(f"error {key} {msg}", flush=True)
