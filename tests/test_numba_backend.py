@@ -28,8 +28,30 @@ pytestmark = [pytest.mark.numba, pytest.mark.usefixtures("isolated_cache_dir")]
 CHUNK = 45
 _VALUE_CASES = _covering(CASES, lambda n: (n.op.name, n.dtype.name))
 _GRAD_CASES = _covering(CASES, lambda n: n.op.name)
-_CHUNKS = [_VALUE_CASES[i:i + CHUNK] for i in range(0, len(_VALUE_CASES), CHUNK)]
-_GRAD_CHUNKS = [_GRAD_CASES[i:i + CHUNK] for i in range(0, len(_GRAD_CASES), CHUNK)]
+
+
+def _raises_on_special(case) -> bool:
+    """NumPy itself raises on the row's special values (eigh of a matrix holding NaN: LinAlgError)."""
+    return _run(case.oracle, *_special_inputs(case))[1] is not None
+
+
+def _chunks(cases) -> list:
+    """Chunks of rows; rows that raise on special values get chunks of their own (one error stops a batch)."""
+    quiet = [c for c in cases if not _raises_on_special(c)]
+    loud = [c for c in cases if _raises_on_special(c)]
+    return [grp[i:i + CHUNK] for grp in (quiet, loud) for i in range(0, len(grp), CHUNK)]
+
+
+_CHUNKS = _chunks(_VALUE_CASES)
+_GRAD_CHUNKS = _chunks(_GRAD_CASES)
+
+
+def _check_special_errors(cases, got_err, want_err) -> bool:
+    """For a chunk of rows that raise on special values: both backends raise the same kind; True if so."""
+    if not _raises_on_special(cases[0]):
+        return False
+    assert got_err is not None and want_err is not None and type(got_err) is type(want_err), (got_err, want_err)
+    return True
 SEEN_OPS: set = set()
 
 
@@ -65,6 +87,8 @@ def test_optable_values(chunk):
     xs = [x for case in cases for x in _special_inputs(case)]
     got, got_err = _run(fn, *xs)
     want, want_err = _run(ref, *xs)
+    if _check_special_errors(cases, got_err, want_err):
+        return
     assert got_err is None and want_err is None, (got_err, want_err)
     for case, (a, b, o, _) in zip(cases, slices):
         _same(got[o], want[o], f"{case.id} on special values")
@@ -86,6 +110,8 @@ def test_optable_gradients_match_reference(chunk):
     # and on NaN, ±inf and ±0: the same NaNs, infinities and values as the reference
     xs = [x for case in cases for x in _special_inputs(case)]
     (got, got_err), (want, want_err) = _run(fn, *xs), _run(ref, *xs)
+    if _check_special_errors(cases, got_err, want_err):
+        return
     assert got_err is None and want_err is None, (got_err, want_err)
     for k, (a, b) in enumerate(zip(got, want)):
         _same(a, b, f"gradient output {k} on special values")

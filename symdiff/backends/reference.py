@@ -19,7 +19,13 @@ from ..traversal import toposort
 
 def _resolve(value, env):
     if isinstance(value, str):
-        return dim_eval(value, env)
+        v = dim_eval(value, env)
+        if v < 0:   # a derived size such as 'n - 1' below zero: a slice past a symbolic axis' end
+            from ..ops.indexing import SYMBOLIC_SLICE_RULE
+
+            raise IndexError(f"the size {value!r} is {v} at this call: a slice falls outside its axis"
+                             + SYMBOLIC_SLICE_RULE)
+        return v
     if isinstance(value, tuple):
         return tuple(_resolve(v, env) for v in value)
     return value
