@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from .checker import TOLERANCES, Result, check
 from .generator import generate
+from .libraries import symdiff_namespace
 from .program import Program
 
 
@@ -67,9 +68,9 @@ class Summary:
         return "\n".join(lines)
 
 
-def reproducer(prog: Program, res: Result, findings: list, backend: str, use_jax: bool) -> str:
+def reproducer(prog: Program, res: Result, backend: str, use_jax: bool) -> str:
     """The seed, the failures and the program, reduced to one output when that still fails."""
-    lines = [f"--- seed {prog.seed}: {prog.describe()}"] + [f"  {m}" for m in findings + res.mismatches]
+    lines = [f"--- seed {prog.seed}: {prog.describe()}"] + [f"  {m}" for m in res.mismatches]
     shown = prog
     for k in range(len(prog.outputs)) if len(prog.outputs) > 1 and res.mismatches else ():
         small = prog.only(k)
@@ -81,9 +82,10 @@ def reproducer(prog: Program, res: Result, findings: list, backend: str, use_jax
 
 
 def run(seed: int = 0, count: int = 100, backend: str = "numpy", use_jax: bool = False, verbose: bool = False,
-        statements: tuple = (4, 12), out=print) -> Summary:
+        statements: tuple = (4, 12), out=print, progress: int = 0) -> Summary:
     """Generate and check ``count`` programs (seeds ``seed`` ... ``seed + count - 1``) of
-    ``statements[0]`` to ``statements[1]`` top-level statements each."""
+    ``statements[0]`` to ``statements[1]`` top-level statements each; a progress line on stderr
+    every ``progress`` programs (0: none)."""
     summary, start = Summary(), time.perf_counter()
     for s in range(seed, seed + count):
         prog, gen = generate(s, statements)
@@ -91,14 +93,16 @@ def run(seed: int = 0, count: int = 100, backend: str = "numpy", use_jax: bool =
         res.mismatches[:0] = [f"shape/dtype: {f}" for f in gen.findings]
         summary.add(res, len(gen.rejected))
         if res.mismatches:
-            out(reproducer(prog, res, [], backend, use_jax))
+            out(reproducer(prog, res, backend, use_jax))
         elif verbose:
             out(f"--- seed {s}: {prog.describe()}\n{prog.text()}")
+        if not verbose and progress and (s - seed + 1) % progress == 0:
+            print(f"[{s - seed + 1}/{count}] {len(summary.mismatched)} with mismatches, "
+                  f"{time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
         if verbose:
             import symdiff as sd
 
-            outs, _ = prog.function()(__import__("symdiff.testing.libraries", fromlist=["x"]).symdiff_namespace(),
-                                      *prog.symbols())
+            outs, _ = prog.function()(symdiff_namespace(), *prog.symbols())
             out(sd.debugprint(list(outs)))
             for m in res.skipped:
                 out(f"  skipped: {m}")
@@ -122,7 +126,7 @@ def main(argv=None) -> int:
 
         if not jax_available():
             p.error("--jax needs JAX (pip install jax)")
-    summary = run(a.seed, a.count, a.backend, a.jax, a.verbose, tuple(a.statements))
+    summary = run(a.seed, a.count, a.backend, a.jax, a.verbose, tuple(a.statements), progress=25)
     print(summary.report())
     return 1 if summary.mismatched else 0
 

@@ -50,10 +50,12 @@ def gaps_ok(vals, axes, top_only: bool) -> bool:
 
 def untied(g, x, axes, top_only: bool):
     """Text of ``x``, with a tie-breaking term when entries along ``axes`` are too close; or None."""
-    if x.kind != "f" or gaps_ok(x.vals, axes, top_only):
+    if x.kind != "f":
         return x.name
-    if not g.scope.exact:
+    if not g.scope.exact:     # a loop body: the values of later steps are unknown
         return None
+    if gaps_ok(x.vals, axes, top_only):
+        return x.name
     terms, vals = [], [np.asarray(v, dtype=np.float64) for v in x.vals]
     for n, k in enumerate(axes):
         terms.append(f"{fmt(JITTER[n % 3])} * L.cumsum(L.ones_like({x}), axis={k})")
@@ -81,9 +83,9 @@ def reduce(g):
         xt = x and x.name
     elif fn in ("var", "std"):
         ddof = int(g.rng.integers(0, 2)) if _count(g, x, axes) > 1 else 0
-        if fn == "std" and any(np.min(np.var(_rows(v, axes), axis=1, ddof=ddof), initial=1.0) < 0.01
-                               for v in x.vals):
-            return None
+        if fn == "std" and (not g.scope.exact or any(
+                np.min(np.var(_rows(v, axes), axis=1, ddof=ddof), initial=1.0) < 0.01 for v in x.vals)):
+            return None   # sqrt's kink at 0
         kw += f", ddof={ddof}" if ddof else ""
     if xt is None:
         return None
