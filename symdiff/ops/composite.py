@@ -209,13 +209,13 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0) -> Node:
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit an array of {x.ndim} dimension(s) "
                          "(an int >= 0, a (before, after) pair, or one pair per axis)")
     widths = np.broadcast_to(pw.reshape(-1)[:2] if pw.ndim < 2 else pw, (x.ndim, 2))
-    value = as_node(constant_values, x.dtype)
+    value = ew.cast(as_node(constant_values, x.dtype), x.dtype)   # NumPy keeps the array's dtype
     for ax in range(x.ndim):
         before, after = (int(w) for w in widths[ax])
         parts = []
         for w in (before, after):
             block = x.shape[:ax] + (w,) + x.shape[ax + 1:]
-            parts.append(ew.add(full(block, 0, x.dtype), value) if w else None)
+            parts.append(shp.broadcast_to(value, block) if w else None)
         pieces = [p for p in (parts[0], x, parts[1]) if p is not None]
         if len(pieces) > 1:
             x = shp.concatenate(pieces, axis=ax)

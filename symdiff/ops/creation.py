@@ -203,7 +203,8 @@ def linspace(start, stop, num=50, endpoint: bool = True, dtype=None) -> Node:
     from . import elementwise as ew
 
     num = check_dim(num, "linspace")
-    out_dtype = dt.as_dtype(dtype) if dtype is not None else dt.FLOAT64
+    ends = [v.dtype for v in (start, stop) if isinstance(v, Node)]   # numbers are weakly typed, as NumPy 2
+    out_dtype = dt.as_dtype(dtype) if dtype is not None else dt.float_result(*ends) if ends else dt.FLOAT64
     start, stop = as_node(start, out_dtype), as_node(stop, out_dtype)
     i = OPS["iota"].make(n=num, dtype=out_dtype)
     div = size_of((num,), out_dtype)

@@ -234,6 +234,11 @@ def squeeze(x, axis=None) -> Node:
     """Remove unit axes (all of them, or those in ``axis``, which must have length 1)."""
     x = as_node(x)
     if axis is None:
+        symbolic = [(i, d) for i, d in enumerate(x.shape) if isinstance(d, str)]
+        if symbolic:   # NumPy would drop it where its size is 1 at the call: the shape would depend on data
+            i, d = symbolic[0]
+            raise shape_error("squeeze", f"axis {i} has the symbolic size {d!r}, which NumPy would drop when it "
+                                         "is 1 at the call; name the axes to squeeze with axis=")
         axes = tuple(i for i, d in enumerate(x.shape) if d == 1)
     else:
         axes = normalize_axes("squeeze", axis, x.ndim)

@@ -350,7 +350,10 @@ def log_sigmoid(x) -> Node:
     """
     from .nn import softplus
 
-    return ew.negative(softplus(ew.negative(as_node(x))))
+    x = as_node(x)
+    if not dt.is_float(x.dtype):   # as sigmoid and softplus: integers and booleans give float64
+        x = ew.cast(x, dt.float_result(x.dtype))
+    return ew.negative(softplus(ew.negative(x)))
 
 
 #: the public functions (``symdiff.numpy_api`` re-exports them)
