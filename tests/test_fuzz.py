@@ -56,6 +56,17 @@ def test_a_wrong_oracle_is_reported_with_a_reproducer(monkeypatch):
     assert "value numpy" in text and "def program(L" in text and f"--- seed {s.mismatched[0]}" in text
 
 
+def test_a_wrong_derivative_rule_is_caught_by_finite_differences(monkeypatch):
+    """sin's derivative off by one part in a thousand (every cost is a sum of sines)."""
+    from symdiff.graph import OPS
+
+    monkeypatch.setattr(type(OPS["sin"]), "derivative", lambda self, out, x: sd.cos(x) * 1.001)
+    lines: list[str] = []
+    s = run(seed=0, count=3, out=lines.append)
+    text = "\n".join(lines)
+    assert s.mismatched and "grad fd" in text and "hvp fd" in text
+
+
 # -- bugs the fuzzer found (fixed): their reproducers stay as tests ------------------------------
 
 def test_pad_keeps_its_input_dtype():

@@ -88,7 +88,13 @@ def run(seed: int = 0, count: int = 100, backend: str = "numpy", use_jax: bool =
     every ``progress`` programs (0: none)."""
     summary, start = Summary(), time.perf_counter()
     for s in range(seed, seed + count):
-        prog, gen = generate(s, statements)
+        try:
+            prog, gen = generate(s, statements)
+        except Exception as e:  # noqa: BLE001  (a bug of the generator: reported, the run goes on)
+            res = Result(s, mismatches=[f"the generator raised {type(e).__name__}: {e}"])
+            summary.add(res, 0)
+            out(f"--- seed {s}: {res.mismatches[0]}")
+            continue
         res = check(prog, backend, use_jax)
         res.mismatches[:0] = [f"shape/dtype: {f}" for f in gen.findings]
         summary.add(res, len(gen.rejected))

@@ -80,8 +80,8 @@ def unary(g):
     if x is None:
         return None
     if x.kind == "b" and ("{x} *" in (wrapped or "") or name in ("neg_operator", "negative", "square", "pow2",
-                                                                  "pow3", "log_sigmoid")):
-        return None   # bool * bool, -bool: NumPy refuses or gives bool (log_sigmoid: tests/test_fuzz.py)
+                                                                  "pow3")):
+        return None   # bool * bool, -bool: NumPy refuses or gives bool
     x = g.squash(x, top) if top < INF else x
     if x is None:
         return None
