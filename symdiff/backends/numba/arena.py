@@ -11,7 +11,16 @@ and a long unrolled computation stores hundreds of small values.
 
 ``x[i, j]`` of a temporary ``x`` of shape ``(m, n)`` becomes
 ``arena[o_x + i * n + j]``; a whole-array use (a BLAS operand, a reshape)
-becomes the view ``arena[o_x:o_x + m * n].reshape((m, n))``.
+becomes the view ``arena[o_x:o_x + m * n].reshape((m, n))``, and a reshape of
+it the one view ``arena[o_x:o_x + m * n].reshape(new)`` (no reshape at all
+when ``new`` is flat).
+
+Views are what Numba compiles slowly: each slice and each reshape in a part
+costs it tens of milliseconds (bounds, strides, the error paths of reshape),
+so a helper that can index flat storage takes ``flat_base(x)`` and
+``flat_offset(x)`` instead: the flat array ``x`` is stored in and where it
+starts (``arena`` and ``o_x`` for a temporary; ``x``, flattened, and 0 for
+any other array).
 """
 
 from __future__ import annotations
@@ -38,6 +47,8 @@ def pack(kernel: ir.Kernel, outputs: set, groups: dict) -> ir.Kernel:
     temps = [b for b in kernel.buffers if b.name not in outputs]
     if not temps:
         kernel.offsets = {}
+        storage = _flat_storage({}, kernel.types)
+        kernel.blocks = [map_statements(b, lambda e: map_expression(e, storage)) for b in kernel.blocks]
         return kernel
     arenas: dict[str, ir.Buffer] = {}
     ends: dict[str, object] = {}
@@ -64,11 +75,23 @@ def pack(kernel: ir.Kernel, outputs: set, groups: dict) -> ir.Kernel:
         arenas[dt] = a
         kernel.types[a.name] = (dt, 1)
 
+    storage = _flat_storage(slot, kernel.types)
+
     def expr(e: ir.Expr) -> ir.Expr:
         if isinstance(e, ir.Load) and e.array in slot:
             arena, at, dims = slot[e.array]
             index = tuple(expr(x) for x in e.index)
             return ir.Load(arena, (ir.binop("+", at, _flat(index, dims)),))
+        got = storage(e)
+        if got is not None:
+            return got
+        if isinstance(e, ir.Call) and e.fn == "reshape" and isinstance(e.args[0], ir.Var) and e.args[0].name in slot:
+            # a reshape of a temporary: one view of the arena in the new shape (none when flat)
+            arena, at, dims = slot[e.args[0].name]
+            size = ir.dim_expr(dims_product(dims))
+            view = ir.Call("slice", (ir.Var(arena), at, ir.binop("+", at, size)))
+            shape = tuple(expr(x) for x in e.args[1:])
+            return ir.Call("reshape", (view,) + shape) if len(shape) > 1 else view
         if isinstance(e, ir.Var) and e.name in slot:
             arena, at, dims = slot[e.name]
             size = ir.dim_expr(dims_product(dims))
@@ -85,6 +108,27 @@ def pack(kernel: ir.Kernel, outputs: set, groups: dict) -> ir.Kernel:
     kernel.buffers = [b for b in kernel.buffers if b.name in outputs] + list(arenas.values())
     kernel.offsets = offsets
     return kernel
+
+
+def _flat_storage(slot: dict, types: dict):
+    """``flat_base(x)`` and ``flat_offset(x)`` resolved: the arena and ``x``'s offset in it, else ``x`` and 0.
+
+    An array of its own with several axes (an input, an output) is passed
+    flattened (C-contiguous: a reshape, no copy).
+    """
+    def resolve(e: ir.Expr):
+        if not (isinstance(e, ir.Call) and e.fn in ("flat_base", "flat_offset")):
+            return None
+        x = e.args[0]
+        if not isinstance(x, ir.Var):
+            raise TypeError(f"{e.fn} of {x}: an array variable expected")
+        if x.name in slot:
+            arena, at, _ = slot[x.name]
+            return ir.Var(arena) if e.fn == "flat_base" else at
+        if e.fn == "flat_offset":
+            return ir.const(0, "int64")
+        return x if types.get(x.name, (None, 1))[1] <= 1 else ir.Call("reshape", (x, ir.Const(-1)))
+    return resolve
 
 
 def map_statements(block: list, expr) -> list:

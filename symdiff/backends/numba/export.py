@@ -189,7 +189,8 @@ def _module_code(path: str) -> str:
 def _helpers_code(names: set) -> list[str]:
     """The runtime helpers ``names``; BLAS calls guarded by a plain-loop version for machines without SciPy.
 
-    Linear-algebra helpers (``linalg_runtime.py``) need SciPy where the module runs: Numba's LAPACK is SciPy's.
+    Linear-algebra helpers (``linalg_runtime.py``) need SciPy where the module runs (they call its LAPACK);
+    they come with the definitions ``linalg_runtime.EXPORT_SUPPORT`` names.
     """
     from .printer import helper_modules
 
@@ -199,7 +200,10 @@ def _helpers_code(names: set) -> list[str]:
     blas = sorted(names & {"_gemm", "_vdot"})
     out = [_functions_code(runtime, names - set(blas))] if names - set(blas) else []
     if groups.get("linalg_runtime"):
-        out.append(_functions_code(os.path.join(_HERE, "linalg_runtime.py"), set(groups["linalg_runtime"])))
+        from .linalg_runtime import EXPORT_SUPPORT
+
+        wanted = set(groups["linalg_runtime"]) | set(EXPORT_SUPPORT)
+        out.append(_functions_code(os.path.join(_HERE, "linalg_runtime.py"), wanted))
     if blas:
         def indented(text: str) -> str:
             return "\n".join("    " + ln if ln else ln for ln in text.split("\n"))
@@ -217,16 +221,26 @@ def _helpers_code(names: set) -> list[str]:
 
 
 def _functions_code(path: str, names: set) -> str:
-    """The named top-level functions of a module, with their decorators, in the module's order."""
+    """The named top-level functions of a module, with their decorators, in the module's order.
+
+    A top-level assignment is copied too when every name it binds is in ``names``.
+    """
     with open(path) as f:
         text = f.read()
     lines = text.split("\n")
     out = []
+    found = set()
     for s in ast.parse(text).body:
         if isinstance(s, ast.FunctionDef) and s.name in names:
             first = min([d.lineno for d in s.decorator_list] + [s.lineno])
             out.append("\n".join(lines[first - 1:s.end_lineno]))
-    missing = names - {s.name for s in ast.parse(text).body if isinstance(s, ast.FunctionDef)}
+            found.add(s.name)
+        elif isinstance(s, ast.Assign):
+            bound = {n.id for t in s.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            if bound and bound <= names:
+                out.append("\n".join(lines[s.lineno - 1:s.end_lineno]))
+                found |= bound
+    missing = names - found
     if missing:
         raise AssertionError(f"export: runtime helpers {sorted(missing)} not found in {path}")
     return "\n\n\n".join(out) + "\n"

@@ -1,8 +1,12 @@
-"""Factorisations and solves: one call each into ``linalg_runtime.py`` (LAPACK through Numba).
+"""Factorisations and solves: one call each into ``linalg_runtime.py`` (SciPy's LAPACK).
 
-Every operand is viewed as a stack ``(batch, rows, cols)`` (the batch axes
-flattened); the result goes into a caller-allocated buffer, or, for a 0-d
-result (the determinant of one matrix), a one-entry buffer read back as a scalar.
+Every operand is a stack ``(batch, rows, cols)`` (the batch axes flattened),
+passed as the flat array it is stored in and where it starts there
+(``flat_base``, ``flat_offset``: the arena and an offset for a temporary),
+with the sizes; the helper indexes it. Views made in the generated code
+would cost Numba a slice and a reshape to compile at every call. The result
+goes into a caller-allocated buffer, or, for a 0-d result (the determinant
+of one matrix), a one-entry buffer read back as a scalar.
 """
 
 from __future__ import annotations
@@ -12,8 +16,22 @@ from ... import loops as ir
 from ..lowering import Step, register
 
 
+def _int64(e: ir.Expr) -> ir.Expr:
+    # int64 values, not literals: Numba would compile the helper once per literal value
+    return ir.const(e.value, "int64") if isinstance(e, ir.Const) else e
+
+
+def _storage(v: ir.Var) -> list:
+    """``v`` as two arguments: the flat array it is stored in and its offset there."""
+    return [ir.Call("flat_base", (v,)), _int64(ir.Call("flat_offset", (v,)))]
+
+
 class _Lapack(Step):
-    """``helper(*operand stacks, out stack, *flags)``; ``flags`` names boolean/int params passed on."""
+    """``helper(a, ia, [b, ib,] out, io, batch, n, [k,] *flags)``; ``flags`` names boolean/int params passed on.
+
+    ``n`` is the order of the (square) first operand, ``k`` the number of
+    columns of the second one, when there is one.
+    """
 
     cost = 50
 
@@ -22,13 +40,12 @@ class _Lapack(Step):
         self.flags = flags
 
     def emit(self, em, node):
-        batch = ir.dim_expr(dims_product(node.inputs[0].shape[:-2]))
-        args = [ir.Call("reshape", (em.var_of(x), batch, ir.dim_expr(x.shape[-2]), ir.dim_expr(x.shape[-1])))
-                for x in node.inputs]
-        inner = node.shape[node.inputs[0].ndim - 2:]
+        a = node.inputs[0]
+        args = [x for v in node.inputs for x in _storage(em.var_of(v))]
         r = em.buffer(node.shape if node.ndim else (1,), node.dtype)
-        args.append(ir.Call("reshape", (ir.Var(r), batch) + tuple(ir.dim_expr(d) for d in inner)))
-        # int64 values, not literals: Numba would compile the helper once per literal value
+        args += _storage(ir.Var(r))
+        args += [_int64(ir.dim_expr(dims_product(a.shape[:-2]))), _int64(ir.dim_expr(a.shape[-1]))]
+        args += [_int64(ir.dim_expr(b.shape[-1])) for b in node.inputs[1:2]]
         args += [ir.const(int(node.kw[f]), "int64") for f in self.flags]
         em.out(ir.Eval(ir.Call(self.helper, tuple(args)), note=em.label(node)))
         if node.ndim:
