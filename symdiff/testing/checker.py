@@ -29,8 +29,8 @@ from .program import Program
 
 TOLERANCES = {  # check -> (float64, float32)
     "value numpy": (1e-9, 2e-4), "value jax": (1e-9, 2e-4), "numba": (1e-8, 1e-3), "unsimplified": (1e-8, 1e-3),
-    "grad jax": (1e-8, 1e-3), "hvp jax": (1e-7, 1e-2), "grad fd": (1e-6, None), "hvp fd": (1e-5, None),
-}
+    "grad jax": (1e-8, 1e-3), "hvp jax": (1e-7, 5e-2), "grad fd": (1e-6, None), "hvp fd": (1e-5, None),
+}   # (a float32 HVP is a difference of large terms: JAX's jit and symdiff round it differently)
 FD_STEP = 1e-3
 
 
@@ -54,7 +54,8 @@ def nerr(got, want) -> float:
 
 @dataclass
 class Result:
-    """One program's checks: mismatches (text), worst error per check, skipped checks, operations."""
+    """One program's checks: mismatches (text), worst error per (check, 0 for float64 / 1 for float32
+    tolerances), skipped checks, operations."""
 
     seed: int
     mismatches: list = field(default_factory=list)
@@ -64,12 +65,13 @@ class Result:
     f32: bool = False
 
     def compare(self, check: str, what: str, got, want, dtype_too: bool = False, loose: bool = False) -> None:
-        tol = TOLERANCES[check][1 if self.f32 or loose else 0]
+        col = 1 if self.f32 or loose else 0
+        tol = TOLERANCES[check][col]
         e = nerr(got, want)
         if dtype_too and np.asarray(got).dtype != np.asarray(want).dtype:
             e = float("inf")
             what += f" (dtype {np.asarray(got).dtype}, expected {np.asarray(want).dtype})"
-        self.errors[check] = max(self.errors.get(check, 0.0), e)
+        self.errors[check, col] = max(self.errors.get((check, col), 0.0), e)
         if not e <= tol:
             self.mismatches.append(f"{check}: {what}: error {e:.3g} > {tol:g}")
 
@@ -175,7 +177,7 @@ def _fd_compare(res: Result, check: str, what: str, err: float, spread: float) -
     if spread > tol / 4:
         res.skipped.append(f"{check}: {what}: the differences do not settle ({spread:.2g})")
         return
-    res.errors[check] = max(res.errors.get(check, 0.0), err)
+    res.errors[check, 0] = max(res.errors.get((check, 0), 0.0), err)
     if not err <= tol:
         res.mismatches.append(f"{check}: {what}: error {err:.3g} > {tol:g}")
 

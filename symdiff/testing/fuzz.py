@@ -29,9 +29,9 @@ class Summary:
     graphs: int = 0
     mismatched: list = field(default_factory=list)     # seeds of programs with a mismatch
     findings: int = 0                                   # mismatches (all programs)
-    worst: dict = field(default_factory=dict)           # check -> (error, seed)
-    checks: dict = field(default_factory=dict)          # check -> how many times it ran
-    skipped: int = 0
+    worst: dict = field(default_factory=dict)           # (check, 0 float64 / 1 float32) -> (error, seed)
+    checks: dict = field(default_factory=dict)          # check -> programs it ran on
+    skipped: dict = field(default_factory=dict)         # why a check was skipped -> how often
     rejected: int = 0                                   # statements the generator withdrew
     ops: set = field(default_factory=set)
     seconds: float = 0.0
@@ -39,10 +39,13 @@ class Summary:
     def add(self, res: Result, rejected: int) -> None:
         self.graphs += 1
         self.rejected += rejected
-        self.skipped += len(res.skipped)
+        for why in res.skipped:
+            why = why.split(": ")[0] if why.startswith("jax") else why.split(":")[0] + ": differences unsettled"
+            self.skipped[why] = self.skipped.get(why, 0) + 1
         self.ops |= res.ops
-        for k, e in res.errors.items():
+        for k in {k for k, _ in res.errors}:
             self.checks[k] = self.checks.get(k, 0) + 1
+        for k, e in res.errors.items():
             if e >= self.worst.get(k, (-1.0, None))[0]:
                 self.worst[k] = (e, res.seed)
         if res.mismatches:
@@ -58,13 +61,16 @@ class Summary:
         lines = [(f"{self.graphs} programs in {self.seconds:.0f} s: {len(self.mismatched)} with mismatches "
                   f"({self.findings} mismatches){seeds}"),
                  f"operations of the registry used: {len(set(OPS) & self.ops)} of {len(OPS)}{unused}",
-                 f"checks skipped: {self.skipped}; statements withdrawn by the generator: {self.rejected}",
-                 "worst normalised error per check (tolerance float64/float32, programs, seed):"]
+                 f"checks skipped: {sum(self.skipped.values())} {dict(sorted(self.skipped.items()))}",
+                 f"statements the generator withdrew: {self.rejected}",
+                 "worst normalised error (tolerance; seed), float64 and float32 outputs, and programs checked:"]
         for k in TOLERANCES:
-            if k in self.worst:
-                e, s = self.worst[k]
-                tol = "/".join(f"{t:g}" if t else "-" for t in TOLERANCES[k])
-                lines.append(f"  {k:<14} {e:9.2e}   ({tol}, {self.checks[k]}, seed {s})")
+            cols = []
+            for col in (0, 1):
+                e, s = self.worst.get((k, col), (None, None))
+                cols.append(f"{'-':>9}{'':19}" if e is None else f"{e:9.2e} ({TOLERANCES[k][col]:g}; {s})".ljust(28))
+            if k in self.checks:
+                lines.append(f"  {k:<13} {cols[0]} {cols[1]} {self.checks[k]:5d}")
         return "\n".join(lines)
 
 

@@ -155,10 +155,12 @@ def numpy_namespace():
 
 # -- JAX ----------------------------------------------------------------------------------------
 
-def _bool_as_float64(fn, xp):
-    """``fn`` computing on bool arguments as float64 (symdiff's rule; JAX would use float32)."""
-    def call(*args):
-        return fn(*[xp.asarray(a, dtype="float64") if xp.asarray(a).dtype == bool else a for a in args])
+def _as_float64(fn, xp):
+    """``fn`` computing on bool and int arguments as float64 (symdiff's rule; JAX would use float32 for
+    bools, and its ``nn`` and ``scipy.special`` functions refuse ints)."""
+    def call(*args, **kw):
+        return fn(*[a if isinstance(a, int) else xp.asarray(a, dtype="float64") if xp.asarray(a).dtype.kind in "biu"
+                    else a for a in args], **kw)
 
     return call
 
@@ -185,8 +187,8 @@ def jax_namespace():
         "digamma": jsp.digamma, "polygamma": lambda n, x: jsp.polygamma(n, x), "xlogy": jsp.xlogy,
     }
     for name in FLOAT_FUNCTIONS + ["sigmoid", "softplus", "log_sigmoid", "erf", "erfc", "gammaln", "digamma",
-                                   "xlogy"]:
-        extra[name] = _bool_as_float64(extra.get(name) or getattr(jnp, name), jnp)
+                                   "xlogy", "polygamma", "logsumexp", "softmax", "log_softmax"]:
+        extra[name] = _as_float64(extra.get(name) or getattr(jnp, name), jnp)
     linalg_extra = {"solve_triangular": jsl.solve_triangular, "cho_solve": jsl.cho_solve,
                     "logdet": lambda a: jnp.linalg.slogdet(a).logabsdet}
     return Namespace("jax", jnp, extra, jnp.linalg, linalg_extra)
