@@ -110,6 +110,11 @@ def pack(kernel: ir.Kernel, outputs: set, groups: dict) -> ir.Kernel:
     return kernel
 
 
+def flat_args(v: ir.Var) -> list:
+    """``v`` as two arguments of a helper: the flat array it is stored in and its offset there."""
+    return [ir.Call("flat_base", (v,)), ir.Call("flat_offset", (v,))]
+
+
 def _flat_storage(slot: dict, types: dict):
     """``flat_base(x)`` and ``flat_offset(x)`` resolved: the arena and ``x``'s offset in it, else ``x`` and 0.
 

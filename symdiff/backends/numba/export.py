@@ -205,6 +205,8 @@ def _helpers_code(names: set) -> list[str]:
         wanted = set(groups["linalg_runtime"]) | set(EXPORT_SUPPORT)
         out.append(_functions_code(os.path.join(_HERE, "linalg_runtime.py"), wanted))
     if blas:
+        from .runtime import BLAS_SUPPORT
+
         def indented(text: str) -> str:
             return "\n".join("    " + ln if ln else ln for ln in text.split("\n"))
 
@@ -216,7 +218,7 @@ def _helpers_code(names: set) -> list[str]:
                 "except ImportError:   # no SciPy here: matrix products in plain loops",
                 indented(loops),
                 "else:",
-                indented(_functions_code(runtime, set(blas)))]
+                indented(_functions_code(runtime, set(blas) | set(BLAS_SUPPORT)))]
     return out
 
 

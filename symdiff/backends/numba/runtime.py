@@ -42,45 +42,130 @@ def _ipow(a, b):
     return r
 
 
-@nb.njit(cache=True, nogil=True)
-def _gemm(a, b, out):
-    """``out = a @ b`` through BLAS (matrix-matrix or matrix-vector); cached once per layout."""
-    np.dot(a, b, out)
+# Matrix products: SciPy's BLAS (where Numba's np.dot takes it from), called with the routine and
+# the arguments np.dot would use, on operands passed as the flat array holding them and an offset.
+# Views of the arena (a slice and a reshape per operand) would cost Numba far more to compile in
+# every part than the product itself; and a helper's code is compiled again into each part that
+# calls it, so it stays small.
+
+def _blas(name, nargs, restype=None):
+    """SciPy's BLAS routine ``name`` for the helpers below (Fortran style: every argument an address)."""
+    import llvmlite.binding
+    from numba.extending import get_cython_function_address
+
+    symbol = "symdiff_" + name   # resolved by name: code calling it stays cacheable
+    llvmlite.binding.add_symbol(symbol, get_cython_function_address("scipy.linalg.cython_blas", name))
+    return nb.types.ExternalFunction(symbol, (restype or nb.types.void)(*([nb.types.uintp] * nargs)))
+
+
+_sgemm, _dgemm = _blas("sgemm", 13), _blas("dgemm", 13)
+_sgemv, _dgemv = _blas("sgemv", 11), _blas("dgemv", 11)
+_sdot, _ddot = _blas("sdot", 5, nb.types.float32), _blas("ddot", 5, nb.types.float64)
+
+#: what ``fn.export`` copies with ``_gemm`` and ``_vdot``
+BLAS_SUPPORT = ("_blas", "_sgemm", "_dgemm", "_sgemv", "_dgemv", "_sdot", "_ddot")
 
 
 @nb.njit(cache=True, nogil=True)
-def _vdot(a, b):
-    """Inner product of two contiguous vectors through BLAS."""
-    return np.dot(a, b)
+def _gemm(a, ia, b, ib, out, io, m, k, n, ta, tb, vec):
+    """``out = op(a) @ op(b)``: ``m`` x ``k`` times ``k`` x ``n``, each stored C-contiguous from its offset.
+
+    ``op(a)`` is stored transposed (``k`` x ``m``) when ``ta``, ``op(b)`` when
+    ``tb``; ``vec`` 1: ``b`` is a vector (``n`` = 1), 2: ``a`` is one (``m`` =
+    1), 0: both are matrices. BLAS's ``gemm``, ``gemv`` or ``dot`` is picked and
+    called as Numba's ``np.dot(a, b, out)`` does for such views (the same
+    results, bit for bit).
+    """
+    if m == 0 or n == 0 or k == 0:
+        for t in range(m * n):
+            out[io + t] = 0
+        return
+    size = np.uint64(out.itemsize)
+    pa = a.ctypes.data + np.uint64(ia) * size
+    pb = b.ctypes.data + np.uint64(ib) * size
+    pc = out.ctypes.data + np.uint64(io) * size
+    # every argument by address: one scratch array holds the integers, the flag characters and
+    # alpha = 1, beta = 0 (the float's bits), each in the low bytes of a slot (little-endian, as
+    # every platform Numba runs on)
+    w = np.zeros(10, np.int64)
+    p = w.ctypes.data
+    w[6] = 1                                                    # increments
+    w[8] = 4607182418800017408 if size == 8 else 1065353216     # alpha; w[9]: beta
+    if vec == 0 and m == 1 and n == 1:
+        w[0] = k
+        if size == 8:
+            out[io] = _ddot(p, pa, p + 48, pb, p + 48)
+        else:
+            out[io] = _sdot(p, pa, p + 48, pb, p + 48)
+    elif vec == 1 or (vec == 0 and n == 1):     # matrix times vector
+        w[7] = 116 if ta == 0 else 110          # 't', 'n'
+        w[0] = k if ta == 0 else m
+        w[1] = m if ta == 0 else k
+        if size == 8:
+            _dgemv(p + 56, p, p + 8, p + 64, pa, p, pb, p + 48, p + 72, pc, p + 48)
+        else:
+            _sgemv(p + 56, p, p + 8, p + 64, pa, p, pb, p + 48, p + 72, pc, p + 48)
+    elif vec == 2 or m == 1:                    # vector times matrix
+        w[7] = 116 if tb == 1 else 110
+        w[0] = k if tb == 1 else n
+        w[1] = n if tb == 1 else k
+        if size == 8:
+            _dgemv(p + 56, p, p + 8, p + 64, pb, p, pa, p + 48, p + 72, pc, p + 48)
+        else:
+            _sgemv(p + 56, p, p + 8, p + 64, pb, p, pa, p + 48, p + 72, pc, p + 48)
+    else:                                       # C = A B in C order is C^T = B^T A^T in Fortran's
+        w[7] = 116 if tb else 110
+        w[5] = 116 if ta else 110
+        w[0] = n
+        w[1] = m
+        w[2] = k
+        w[3] = k if tb else n
+        w[4] = m if ta else k
+        if size == 8:
+            _dgemm(p + 56, p + 40, p, p + 8, p + 16, p + 64, pb, p + 24, pa, p + 32, p + 72, pc, p)
+        else:
+            _sgemm(p + 56, p + 40, p, p + 8, p + 16, p + 64, pb, p + 24, pa, p + 32, p + 72, pc, p)
+    w[0] = 0    # w stays alive until BLAS has returned (Numba frees an array after its last use)
+
+
+@nb.njit(cache=True, nogil=True)
+def _vdot(a, ia, b, ib, n):
+    """Inner product of the ``n``-vectors stored from ``a[ia]`` and ``b[ib]`` (BLAS ``dot``, as np.dot)."""
+    size = np.uint64(a.itemsize)
+    w = np.zeros(2, np.int64)
+    w[0] = n
+    w[1] = 1
+    p = w.ctypes.data
+    if size == 8:
+        r = _ddot(p, a.ctypes.data + np.uint64(ia) * size, p + 8, b.ctypes.data + np.uint64(ib) * size, p + 8)
+    else:
+        r = _sdot(p, a.ctypes.data + np.uint64(ia) * size, p + 8, b.ctypes.data + np.uint64(ib) * size, p + 8)
+    w[0] = 0
+    return r
 
 
 # Without SciPy Numba has no BLAS (it takes BLAS from SciPy): a module exported by
 # ``fn.export`` then uses these loops for ``_gemm`` and ``_vdot`` instead.
 
 @nb.njit(cache=True, nogil=True)
-def _gemm_loops(a, b, out):
-    """``out = a @ b`` (matrix-matrix or matrix-vector) in plain loops."""
-    if b.ndim == 1:
-        for i in range(a.shape[0]):
+def _gemm_loops(a, ia, b, ib, out, io, m, k, n, ta, tb, vec):
+    """``_gemm`` in plain loops."""
+    for i in range(m):
+        for j in range(n):
             s = out.dtype.type(0)
-            for k in range(a.shape[1]):
-                s += a[i, k] * b[k]
-            out[i] = s
-    else:
-        out[:] = 0
-        for i in range(a.shape[0]):
-            for k in range(a.shape[1]):
-                aik = a[i, k]
-                for j in range(b.shape[1]):
-                    out[i, j] += aik * b[k, j]
+            for t in range(k):
+                x = a[ia + t * m + i] if ta else a[ia + i * k + t]
+                y = b[ib + j * k + t] if tb else b[ib + t * n + j]
+                s += x * y
+            out[io + i * n + j] = s
 
 
 @nb.njit(cache=True, nogil=True)
-def _vdot_loops(a, b):
-    """Inner product of two vectors in a plain loop."""
+def _vdot_loops(a, ia, b, ib, n):
+    """``_vdot`` in a plain loop."""
     s = a.dtype.type(0)
-    for i in range(a.shape[0]):
-        s += a[i] * b[i]
+    for i in range(n):
+        s += a[ia + i] * b[ib + i]
     return s
 
 

@@ -2,10 +2,13 @@
 
 A two-operand float contraction whose letters split into (free of A, summed,
 free of B) is a matrix-matrix, matrix-vector or dot product: the operands are
-viewed as 2-d (a transposed view where the letters come reversed, a copy
-where they are interleaved) and handed to BLAS through ``np.dot``. Anything
-else (batch letters, outer products, integer or boolean data, more than two
-operands) is a loop nest with an accumulator.
+read as 2-d (stored transposed where the letters come reversed, copied where
+they are interleaved) and handed to BLAS (``runtime._gemm``, ``_vdot``) as the
+flat array holding each and an offset, with the sizes: views made in the
+generated code (a slice and a reshape per operand) would cost Numba more to
+compile than anything else in a part. Anything else (batch letters, outer
+products, integer or boolean data, more than two operands) is a loop nest
+with an accumulator.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from .... import dtypes as dt
 from ....dims import dims_product
 from ....ops.contraction import parse_spec
 from ... import loops as ir
+from ..arena import flat_args
 from ..lowering import Step, lowering_of, register
 
 
@@ -94,8 +98,8 @@ def _blas(em, n, ops, so) -> bool:
     A, B = _as_dtype(em, a, n.dtype), _as_dtype(em, b, n.dtype)
     Ks, Ms, Ns = (ir.dim_expr(dims_product([size[c] for c in g])) for g in (K, FA, FB))
 
-    def operand(var, sub, first, second, first_s, second_s):
-        """A 2-d (first, second) view of ``var``, or a vector when one group is empty."""
+    def operand(var, sub, first, second):
+        """``var`` as BLAS reads it, (first, second) or a vector: the variable and whether it is stored transposed."""
         want = first + second
         vector = not first or not second
         if sub != want and (vector or sub != second + first):
@@ -108,24 +112,26 @@ def _blas(em, n, ops, so) -> bool:
                 src[p] = idx[j]
             em.out(ir.loop_nest(idx, dims, [ir.Assign(ir.Load(t, idx), ir.Load(var.name, tuple(src)))]))
             var, sub = ir.Var(t), want
-        if vector:
-            return ir.Call("reshape", (var, first_s if first else second_s))
-        if sub == want:
-            return ir.Call("reshape", (var, first_s, second_s))
-        return ir.Call("T", (ir.Call("reshape", (var, second_s, first_s)),))
+        return flat_args(var), int(sub != want)
 
-    am = operand(A, sa, "".join(FA), "".join(K), Ms, Ks)
-    bm = operand(B, sb, "".join(K), "".join(FB), Ks, Ns)
+    am, ta = operand(A, sa, "".join(FA), "".join(K))
+    bm, tb = operand(B, sb, "".join(K), "".join(FB))
     if not FA and not FB:
         r = em.fresh("v")
-        em.out(ir.Assign(ir.Var(r), ir.Call("vdot", (am, bm)), note=em.label(n)))
+        em.out(ir.Assign(ir.Var(r), ir.Call("vdot", tuple(am + bm + [_int64(Ks)])), note=em.label(n)))
         em.bind(n, r)
         return True
     r = em.buffer(n.shape, n.dtype)
     em.bind(n, r)
-    out = ir.Call("reshape", (ir.Var(r), Ms, Ns)) if FA and FB else ir.Call("reshape", (ir.Var(r), Ms if FA else Ns))
-    em.out(ir.Eval(ir.Call("gemm", (am, bm, out)), note=em.label(n)))
+    vec = 0 if FA and FB else 1 if FA else 2   # 1: b is a vector, 2: a is one
+    sizes = [_int64(x) for x in (Ms, Ks, Ns)] + [ir.const(x, "int64") for x in (ta, tb, vec)]
+    em.out(ir.Eval(ir.Call("gemm", tuple(am + bm + flat_args(ir.Var(r)) + sizes)), note=em.label(n)))
     return True
+
+
+def _int64(e: ir.Expr) -> ir.Expr:
+    # int64 values, not literals: Numba would compile the helper once per literal value
+    return ir.const(e.value, "int64") if isinstance(e, ir.Const) else e
 
 
 def _loops(em, n, ops, so):

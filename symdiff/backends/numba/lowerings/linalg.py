@@ -13,17 +13,13 @@ from __future__ import annotations
 
 from ....dims import dims_product
 from ... import loops as ir
+from ..arena import flat_args
 from ..lowering import Step, register
 
 
 def _int64(e: ir.Expr) -> ir.Expr:
     # int64 values, not literals: Numba would compile the helper once per literal value
     return ir.const(e.value, "int64") if isinstance(e, ir.Const) else e
-
-
-def _storage(v: ir.Var) -> list:
-    """``v`` as two arguments: the flat array it is stored in and its offset there."""
-    return [ir.Call("flat_base", (v,)), _int64(ir.Call("flat_offset", (v,)))]
 
 
 class _Lapack(Step):
@@ -41,9 +37,9 @@ class _Lapack(Step):
 
     def emit(self, em, node):
         a = node.inputs[0]
-        args = [x for v in node.inputs for x in _storage(em.var_of(v))]
+        args = [x for v in node.inputs for x in flat_args(em.var_of(v))]
         r = em.buffer(node.shape if node.ndim else (1,), node.dtype)
-        args += _storage(ir.Var(r))
+        args += flat_args(ir.Var(r))
         args += [_int64(ir.dim_expr(dims_product(a.shape[:-2]))), _int64(ir.dim_expr(a.shape[-1]))]
         args += [_int64(ir.dim_expr(b.shape[-1])) for b in node.inputs[1:2]]
         args += [ir.const(int(node.kw[f]), "int64") for f in self.flags]
