@@ -104,6 +104,14 @@ def _mask_triangle(x: Node, lower: bool, unit: bool) -> Node:
                  else tri_mask(n, n, 1 if unit else 0, lower=False), x, 0.0)
 
 
+def _times_inverse_transpose(scale: Node, a: Node) -> Node:
+    """``scale[..., None, None] * inv(a)^T``: the cotangent of ``a`` for det and log|det|."""
+    from .elementwise import multiply
+    from .shape import expand_dims
+
+    return multiply(expand_dims(scale, (-1, -2)), mT(_inv(a)))
+
+
 def _trace(x: Node) -> Node:
     from .contraction import einsum
 
@@ -281,10 +289,8 @@ class Det(Op):
 
     def vjp(self, ct, out, a):
         from .elementwise import multiply
-        from .shape import expand_dims
 
-        scale = expand_dims(multiply(ct, out), (-1, -2))
-        return [multiply(scale, mT(_inv(a)))]
+        return [_times_inverse_transpose(multiply(ct, out), a)]
 
     def jvp(self, ts, out, a, nb=0):
         from .elementwise import multiply
@@ -312,11 +318,7 @@ class Slogdet(Op):
         return np.stack([sign, logdet], axis=-1).astype(a.dtype)
 
     def vjp(self, ct, out, a):
-        from .elementwise import multiply
-        from .shape import expand_dims
-
-        lbar = expand_dims(ct[..., 1], (-1, -2))
-        return [multiply(lbar, mT(_inv(a)))]
+        return [_times_inverse_transpose(ct[..., 1], a)]
 
     def jvp(self, ts, out, a, nb=0):
         from .creation import zeros_like

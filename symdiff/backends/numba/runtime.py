@@ -243,7 +243,6 @@ def _gammaln(x):
     return math.lgamma(x)
 
 
-
 # Sequential loops along one axis (cumsum, cumprod, linear_recurrence, argsort, argmax/argmin).
 # Arrays come flat (C order) with (p, n, q): the product of the axes before the one worked along,
 # its length, and the product of the axes after; entry (i, t, j) is at (i * n + t) * q + j.
