@@ -28,6 +28,7 @@ from .numpy_api import *  # noqa: F401,F403
 from .numpy_api import __all__ as _numpy_names
 from .printing import count_nodes, debugprint, to_dot
 from .rewrite.pipeline import simplify
+from .sparsity import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
 
 __version__ = "0.1.0"
 
@@ -35,4 +36,5 @@ __all__ = sorted(set(_numpy_names) | {
     "Function", "Node", "ShapeError", "check_grad", "count_nodes", "debugprint", "evaluate",
     "function", "grad", "simplify", "hessian", "hvp", "jacobian", "jvp", "to_dot", "vjp",
     "from_sympy", "to_sympy", "save", "load", "GraphFormatError",
+    "jacobian_sparsity", "hessian_sparsity", "sparse_jacobian", "sparse_hessian",
 })

@@ -136,6 +136,12 @@ class Op:
     #: params holding closed subgraphs (``Body``): passes that rewrite or print graphs go inside, and
     #: the reference interpreter calls ``impl`` with ``env=`` (the sizes) and ``plan_of=`` (body -> plan)
     body_params: ClassVar[tuple[str, ...]] = ()
+    #: how output elements depend on input elements, for sparsity detection (``symdiff/sparsity``):
+    #: "elementwise", "gather", "scatter", "reduce", "contract", "prefix", "batched", "none" or
+    #: "dense" (conservative). Every operation declares one (``tests/test_registry.py``).
+    sparsity: ClassVar[str | None] = None
+    #: which inputs interact to second order: "all", "none", or pairs ``((k, l), ...)``
+    curvature: ClassVar = "all"
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -231,6 +237,7 @@ class Input(Op):
 
     name = "input"
     is_input = True
+    sparsity = "none"
     differentiable = False
 
     def infer(self, *, name, shape, dtype, serial):
@@ -274,6 +281,7 @@ class Constant(Op):
 
     name = "constant"
     is_constant = True
+    sparsity = "none"
     differentiable = False
 
     def infer(self, *, value):

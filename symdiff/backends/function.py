@@ -244,6 +244,11 @@ def _function_from_records(inputs, outputs, single: bool, backend: str, fast_mat
                     fast_math=fast_math)
 
 
+def _has_sparse(outputs) -> bool:
+    outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    return any(type(o).__name__ in ("SparseJacobian", "SparseHessian") for o in outs)
+
+
 def function(inputs, outputs, backend: str = "numba", simplify: bool = True, fast_math: bool = False,
              wait: bool | None = None) -> Function:
     """Compile ``outputs`` as a function of the input symbols ``inputs``.
@@ -269,4 +274,8 @@ def function(inputs, outputs, backend: str = "numba", simplify: bool = True, fas
     """
     if isinstance(inputs, Node):
         inputs = [inputs]
+    if _has_sparse(outputs):   # sd.sparse_jacobian / sd.sparse_hessian among the outputs: CSR arrays out
+        from ..sparsity.compressed import SparseFunction
+
+        return SparseFunction(inputs, outputs, backend, simplify=simplify, fast_math=fast_math, wait=wait)
     return Function(inputs, outputs, backend, simplify=simplify, fast_math=fast_math, wait=wait)

@@ -57,6 +57,7 @@ class Einsum(Op):
     """
 
     name = "einsum"
+    sparsity = "contract"
 
     def infer(self, *xs, spec):
         in_subs, out_sub = parse_spec(spec)

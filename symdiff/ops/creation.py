@@ -17,6 +17,8 @@ from ..shapes import as_shape
 class _Source(Op):
     """An op without inputs; derivatives are trivially zero."""
 
+    sparsity = "none"
+
     def vjp(self, ct, out, **params):
         return []
 

@@ -71,6 +71,8 @@ class Cumsum(_AlongAxis):
     """
 
     name = "cumsum"
+    sparsity = "prefix"
+    curvature = "none"
 
     def infer(self, x, *, axis, reverse):
         self._check(x, axis)
@@ -119,6 +121,7 @@ class Cumprod(_AlongAxis):
     """
 
     name = "cumprod"
+    sparsity = "prefix"
 
     def canonical_params(self, x, *, axis):
         return {"axis": int(axis)}
@@ -162,6 +165,7 @@ class LinearRecurrence(_AlongAxis):
     """
 
     name = "linear_recurrence"
+    sparsity = "prefix"
 
     def infer(self, a, b, *, axis, reverse):
         if a.shape != b.shape:

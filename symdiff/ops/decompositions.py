@@ -165,6 +165,7 @@ class Cholesky(Op):
     """
 
     name = "cholesky"
+    sparsity = "batched"
 
     def infer(self, a):
         _square("cholesky", a)
@@ -197,6 +198,7 @@ class SolveTriangular(Op):
     """
 
     name = "solve_triangular"
+    sparsity = "batched"
 
     def infer(self, a, b, *, lower, trans, unit_diagonal):
         _rhs("solve_triangular", a, b)
@@ -243,6 +245,7 @@ class Solve(Op):
     """
 
     name = "solve"
+    sparsity = "batched"
 
     def infer(self, a, b):
         _rhs("solve", a, b)
@@ -279,6 +282,7 @@ class Det(Op):
     """
 
     name = "det"
+    sparsity = "batched"
 
     def infer(self, a):
         _square("det", a)
@@ -308,6 +312,7 @@ class Slogdet(Op):
     """
 
     name = "slogdet"
+    sparsity = "batched"
 
     def infer(self, a):
         _square("slogdet", a)
@@ -346,6 +351,7 @@ class Eigh(Op):
     """
 
     name = "eigh"
+    sparsity = "batched"
 
     def infer(self, a):
         _square("eigh", a)

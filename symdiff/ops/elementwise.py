@@ -25,6 +25,8 @@ from ._util import lift
 class Elementwise(Op):
     """Base class: NumPy broadcasting of ``nin`` inputs, one output."""
 
+    sparsity = "elementwise"
+
     nin: ClassVar[int] = 1
     numpy_fn: ClassVar = None
     #: accepted input kinds: "f" float, "i" int64, "b" bool
@@ -99,6 +101,7 @@ class Add(Elementwise):
     """``x + y`` with broadcasting. d/dx = d/dy = 1."""
 
     name = "add"
+    curvature = "none"
     nin = 2
     numpy_fn = np.add
 
@@ -116,6 +119,7 @@ class AddN(Elementwise):
     """Sum of any number of arrays; the reverse pass uses it to add adjoints at a fork."""
 
     name = "add_n"
+    curvature = "none"
     nin = 0
 
     def infer(self, *xs):
@@ -140,6 +144,7 @@ class Subtract(Elementwise):
     """``x - y``. d/dx = 1, d/dy = -1. Two bools cannot be subtracted (as in NumPy)."""
 
     name = "subtract"
+    curvature = "none"
     nin = 2
     numpy_fn = np.subtract
 
@@ -166,6 +171,7 @@ class Negative(Elementwise):
     """``-x``."""
 
     name = "negative"
+    curvature = "none"
     nin = 1
     numpy_fn = np.negative
     kinds = "fi"
@@ -181,6 +187,7 @@ class Multiply(Elementwise):
     """``x * y``. d/dx = y, d/dy = x."""
 
     name = "multiply"
+    curvature = ((0, 1),)
     nin = 2
     numpy_fn = np.multiply
 
@@ -192,6 +199,7 @@ class Divide(FloatElementwise):
     """True division ``x / y``. d/dx = 1/y, d/dy = -x/y**2 = -out/y."""
 
     name = "divide"
+    curvature = ((0, 1), (1, 1))
     nin = 2
     numpy_fn = np.true_divide
 
@@ -230,6 +238,7 @@ class Square(Elementwise):
     """``x * x``. d/dx = 2x."""
 
     name = "square"
+    curvature = ((0, 0),)
     numpy_fn = np.square
 
     def partial(self, i, out, x):
@@ -250,6 +259,7 @@ class Abs(Elementwise):
     """``|x|``. Derivative sign(x), with 1 at x == 0 (JAX's convention: x >= 0 selects +1)."""
 
     name = "abs"
+    curvature = "none"
     numpy_fn = np.abs
 
     def partial(self, i, out, x):
@@ -260,6 +270,7 @@ class Sign(Elementwise):
     """``sign(x)`` in {-1, 0, 1}. Its derivative is 0 everywhere (JAX's convention at 0)."""
 
     name = "sign"
+    curvature = "none"
     numpy_fn = np.sign
     kinds = "fi"
 
@@ -277,6 +288,7 @@ class Maximum(Elementwise):
     """
 
     name = "maximum"
+    curvature = "none"
     nin = 2
     numpy_fn = np.maximum
 
@@ -289,6 +301,7 @@ class Minimum(Elementwise):
     """Elementwise smaller of ``x`` and ``y``; half the derivative to each side at a tie (JAX)."""
 
     name = "minimum"
+    curvature = "none"
     nin = 2
     numpy_fn = np.minimum
 
@@ -305,6 +318,7 @@ class Where(Elementwise):
     """``x`` where ``cond`` else ``y``. No derivative flows into ``cond``."""
 
     name = "where"
+    curvature = "none"
     nin = 3
     numpy_fn = staticmethod(np.where)
     nondiff_inputs = (0,)
@@ -333,6 +347,7 @@ class Cast(Elementwise):
     """Conversion to another dtype (``x.astype(dtype)``)."""
 
     name = "cast"
+    curvature = "none"
 
     def infer(self, x, *, dtype):
         return x.shape, dtype

@@ -41,6 +41,7 @@ class GetItem(Op):
     """Basic indexing ``x[index]`` (ints, slices, None, Ellipsis). Its VJP scatters back."""
 
     name = "getitem"
+    sparsity = "gather"
 
     def infer(self, x, *, index):
         shape, axis = [], 0
@@ -73,6 +74,8 @@ class ScatterIndex(Op):
     """Zeros of ``shape`` with ``x`` written at a basic ``index`` (the transpose of getitem)."""
 
     name = "scatter_index"
+    sparsity = "scatter"
+    gather_op = "getitem"   # its transpose, evaluated on element numbers
     dim_params = ("shape",)
 
     def infer(self, x, *, index, shape):
@@ -212,6 +215,7 @@ class Take(Op):
     """``numpy.take(x, indices, axis)``: gather along one axis by integer indices."""
 
     name = "take"
+    sparsity = "gather"
     nondiff_inputs = (1,)
 
     def infer(self, x, idx, *, axis):
@@ -233,6 +237,8 @@ class TakeAdd(Op):
     """Zeros of ``shape`` with ``x`` added at ``indices`` along ``axis`` (the transpose of take)."""
 
     name = "take_add"
+    sparsity = "scatter"
+    gather_op = "take"
     nondiff_inputs = (1,)
     dim_params = ("shape",)
 
@@ -256,6 +262,7 @@ class TakeAlongAxis(Op):
     """``numpy.take_along_axis(x, indices, axis)``."""
 
     name = "take_along_axis"
+    sparsity = "gather"
     nondiff_inputs = (1,)
 
     def infer(self, x, idx, *, axis):
@@ -284,6 +291,8 @@ class PutAlongAxisAdd(Op):
     """Zeros of ``shape`` with ``x`` added where take_along_axis read (its transpose)."""
 
     name = "put_along_axis_add"
+    sparsity = "scatter"
+    gather_op = "take_along_axis"
     nondiff_inputs = (1,)
     dim_params = ("shape",)
 

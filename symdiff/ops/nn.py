@@ -55,6 +55,7 @@ class Relu(ew.Elementwise):
     """``max(x, 0)``, NaN for NaN (as ``maximum``). Derivative 1 for x > 0, else 0 (0 at x == 0: JAX's convention)."""
 
     name = "relu"
+    curvature = "none"
     kinds = "fi"
 
     @staticmethod
@@ -76,6 +77,7 @@ class Logsumexp(WeightedReduction):
     """
 
     name = "logsumexp"
+    sparsity = "reduce"
 
     def result_dtype(self, d):
         return dt.float_result(d)

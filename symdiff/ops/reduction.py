@@ -59,6 +59,8 @@ class Sum(Reduction):
     """
 
     name = "sum"
+    sparsity = "reduce"
+    curvature = "none"
     numpy_fn = staticmethod(np.sum)
 
     def result_dtype(self, d):
@@ -93,6 +95,7 @@ class Prod(WeightedReduction):
     """
 
     name = "prod"
+    sparsity = "reduce"
     numpy_fn = staticmethod(np.prod)
 
     def result_dtype(self, d):
@@ -134,6 +137,8 @@ class Max(_Chooser):
     """Largest entry over ``axes``; ties share the derivative equally (JAX's convention)."""
 
     name = "max"
+    sparsity = "reduce"
+    curvature = "none"
     numpy_fn = staticmethod(np.max)
 
 
@@ -141,6 +146,8 @@ class Min(_Chooser):
     """Smallest entry over ``axes``; ties share the derivative equally (JAX's convention)."""
 
     name = "min"
+    sparsity = "reduce"
+    curvature = "none"
     numpy_fn = staticmethod(np.min)
 
 
@@ -162,6 +169,7 @@ class Any(_Truth):
     """
 
     name = "any"
+    sparsity = "none"
     numpy_fn = staticmethod(np.any)
 
 
@@ -169,6 +177,7 @@ class All(_Truth):
     """True where every entry over ``axes`` is true (nonzero)."""
 
     name = "all"
+    sparsity = "none"
     numpy_fn = staticmethod(np.all)
 
 

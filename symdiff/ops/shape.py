@@ -19,6 +19,7 @@ class Reshape(Op):
     """Same entries, new shape (C order). Linear: the VJP reshapes back."""
 
     name = "reshape"
+    sparsity = "gather"
     dim_params = ("shape",)
 
     def infer(self, x, *, shape):
@@ -39,6 +40,7 @@ class Transpose(Op):
     """Permute axes. The VJP applies the inverse permutation."""
 
     name = "transpose"
+    sparsity = "gather"
 
     def infer(self, x, *, axes):
         return tuple(x.shape[a] for a in axes), x.dtype
@@ -57,6 +59,7 @@ class BroadcastTo(Op):
     """Broadcast to ``shape`` (NumPy rules). The reverse pass sums the cotangent back."""
 
     name = "broadcast_to"
+    sparsity = "gather"
     dim_params = ("shape",)
 
     def infer(self, x, *, shape):
@@ -80,6 +83,7 @@ class Concatenate(Op):
     """Join arrays along ``axis``. The VJP slices the cotangent back apart."""
 
     name = "concatenate"
+    sparsity = "gather"
 
     def infer(self, *xs, axis):
         first = xs[0]
@@ -118,6 +122,7 @@ class SliceAxis(Op):
     """``x[..., start:stop, ...]`` along one axis; ``start``/``stop`` may be symbolic."""
 
     name = "slice_axis"
+    sparsity = "gather"
     dim_params = ("start", "stop")
 
     def infer(self, x, *, axis, start, stop):
@@ -140,6 +145,7 @@ class PadAxis(Op):
     """Zeros before and after ``x`` along one axis (the transpose of slice_axis)."""
 
     name = "pad_axis"
+    sparsity = "gather"
     dim_params = ("before", "after")
 
     def infer(self, x, *, axis, before, after):

@@ -34,6 +34,7 @@ class Argsort(Op):
     """
 
     name = "argsort"
+    sparsity = "none"   # integer results carry no derivative
     differentiable = False
 
     def canonical_params(self, x, *, axis):
@@ -50,6 +51,8 @@ class Argsort(Op):
 
 class _ArgExtreme(Op):
     """argmax / argmin along one axis: int64, the axis removed; no derivative."""
+
+    sparsity = "none"
 
     differentiable = False
     numpy_fn = None

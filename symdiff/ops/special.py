@@ -134,6 +134,8 @@ class _Rounding(ew.Elementwise):
     (the public functions return it without a node); ``rint`` of them is float64.
     """
 
+    curvature = "none"
+
     kinds = "fib"
 
     def result_dtype(self, d):
@@ -182,6 +184,7 @@ class Mod(ew.Elementwise):
     """``x mod y`` with the sign of ``y`` (``numpy.mod``, Python's ``%``). d/dx = 1, d/dy = -floor(x / y)."""
 
     name = "mod"
+    curvature = "none"
     nin = 2
     kinds = "fi"
     numpy_fn = np.mod

@@ -40,6 +40,7 @@ class MatchSize(Op):
     """
 
     name = "match_size"
+    sparsity = "gather"
     dim_params = ("size",)
 
     def infer(self, x, *, axis, size, symbolic, fixed, where, mode):

@@ -39,6 +39,7 @@ class LoopArg(Op):
     """An argument of a loop body: bound by the loop to its carry, its slice of ``xs`` or a captured value."""
 
     name = "loop_arg"
+    sparsity = "none"
     is_input = True
     differentiable = False
 

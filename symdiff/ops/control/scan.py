@@ -44,6 +44,7 @@ class Scan(MultiOutput):
     """
 
     name = "scan"
+    sparsity = "dense"
     dim_params = ("length",)
     body_params = ("body",)
 

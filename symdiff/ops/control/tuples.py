@@ -37,6 +37,7 @@ class TupleGet(Op):
     """Output ``index`` of a multi-output node. Its derivative rules route to the tuple node."""
 
     name = "tuple_get"
+    sparsity = "dense"
 
     def infer(self, t, *, index):
         types = t.op.output_types(t)

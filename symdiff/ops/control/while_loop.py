@@ -26,6 +26,7 @@ class WhileLoop(MultiOutput):
     """
 
     name = "while_loop"
+    sparsity = "dense"
     body_params = ("cond", "body")
 
     def infer(self, *inputs, cond, body, n_carry):
