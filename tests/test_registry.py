@@ -54,3 +54,17 @@ def test_lowering_entries_implement_their_kind(name):
             impl = getattr(type(entry), method, None)
             assert impl is not None and impl is not getattr(_BASE[kind], method, None), \
                 f"lowering of {name} ({kind}) lacks {method}"
+
+
+@pytest.mark.parametrize("name", sorted(g.OPS))
+def test_every_operation_declares_its_sparsity(name):
+    """Sparsity detection (``symdiff/sparsity/rules.py``) needs each operation's kind; none falls back silently."""
+    from symdiff.sparsity.rules import _MAPS
+
+    op = g.OPS[name]
+    assert op.sparsity in set(_MAPS) | {"none"}, f"{name} declares no sparsity kind"
+    curvature = op.curvature
+    assert curvature in ("all", "none") or all(
+        isinstance(p, tuple) and len(p) == 2 for p in curvature), (name, curvature)
+    if op.sparsity == "scatter":
+        assert op.gather_op in g.OPS, name

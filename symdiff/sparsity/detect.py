@@ -135,7 +135,7 @@ def hessian_pattern(cost: Node, x: Node, env: Mapping[str, int]):
     if id(cost) not in ctx.patterns:
         return pt.empty(n, n)
     live = {id(cost): np.ones(ctx.size(cost), dtype=bool)}
-    parts = []
+    parts, seen = [], set()
     for node in reversed(order):
         m = node_maps.get(id(node))
         lv = live.get(id(node))
@@ -145,13 +145,39 @@ def hessian_pattern(cost: Node, x: Node, env: Mapping[str, int]):
             if m[k] is not None and id(i) in ctx.patterns:
                 back = _pull_back(m[k], lv, ctx.size(i))
                 live[id(i)] = back if id(i) not in live else (live[id(i)] | back)
-        for k, l, tk, tl, term_out in pairs(node, ctx, m):
+        terms = pairs(node, ctx, m)
+        if _all_pairs_elementwise(node, terms):
+            # every pair of inputs of an elementwise node: its own pattern times itself, once per
+            # pattern and live set (exp(sin(x)) repeats sin's: the same pattern object, the same rows)
+            key = (id(ctx.patterns[id(node)]), lv.tobytes())
+            if key not in seen:
+                seen.add(key)
+                S = pt.select_rows(ctx.patterns[id(node)], np.flatnonzero(lv))
+                parts.append(S.T @ S)
+            continue
+        for k, l, tk, tl, term_out in terms:
             parts.append(_interaction(ctx, node, k, l, tk, tl, term_out, lv))
-    parts = [p for p in parts if p is not None and p.nnz]
-    if not parts:
+    H = _union_tree([p for p in parts if p.nnz])
+    if H is None:
         return pt.empty(n, n)
-    H = pt.binary(sum(parts[1:], parts[0]))
     return pt.binary(H + H.T)
+
+
+def _all_pairs_elementwise(node, terms) -> bool:
+    if node.op.sparsity != "elementwise" or node.op.curvature != "all" or not terms:
+        return False
+    ks = {k for k, _, _, _, _ in terms}
+    return len(terms) == len(ks) * (len(ks) + 1) // 2
+
+
+def _union_tree(parts):
+    """The union of patterns, merged pairwise in rounds: about log2(k) passes over the entries."""
+    while len(parts) > 1:
+        merged = [pt.binary(a + b) for a, b in zip(parts[::2], parts[1::2])]
+        if len(parts) % 2:
+            merged.append(parts[-1])
+        parts = merged
+    return parts[0] if parts else None
 
 
 def _interaction(ctx, node, k, l, tk, tl, term_out, live):

@@ -158,7 +158,7 @@ def _prefix(node, ctx):
     axis, reverse = node.kw["axis"], node.kw.get("reverse", False)
     n = shape[axis]
     ids = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
-    lines = np.moveaxis(ids, axis, -1).reshape(-1, n)
+    lines = np.moveaxis(ids, axis, -1).reshape(ids.size // max(n, 1), n)
     tri = np.triu(np.ones((n, n), dtype=bool)) if reverse else np.tril(np.ones((n, n), dtype=bool))
     t, s = np.nonzero(tri)
     rows = lines[:, t].ravel()
@@ -246,7 +246,7 @@ _MAPS = {"elementwise": _elementwise, "gather": _gather, "scatter": _scatter, "r
 def pairs(node, ctx, node_maps) -> list:
     """The second-order terms of ``node`` between inputs that carry the variables."""
     active = [k for k, m in enumerate(node_maps) if m is not None and ctx.active(node.inputs[k])]
-    if not active:
+    if not active or node.op.sparsity in ("gather", "scatter"):   # moving data is linear
         return []
     if (node.op.sparsity or "dense") == "contract" and not any(m is ALL for m in node_maps):
         return _contract_pairs(node, ctx, active)
