@@ -285,7 +285,14 @@ def test_errors_match_the_dense_forms_and_leave_things_usable():
         fn(np.ones((2, 2)))
     with pytest.raises(NotImplementedError, match="export"):
         fn.export("/nonexistent/f.py")
-    np.testing.assert_allclose(fn(np.zeros(3)).toarray(), np.eye(3))
+    J = fn(np.zeros(3))
+    np.testing.assert_allclose(J.toarray(), np.eye(3))
+    # results share the pattern's index arrays, read-only; a copy is the user's own
+    assert not J.indices.flags.writeable and J.has_canonical_format
+    K = J.copy()
+    K.data[:] = 0.0
+    K.eliminate_zeros()
+    assert K.nnz == 0 and fn(np.zeros(3)).nnz == 3
     # a variable the output does not depend on: an empty pattern, zeros out
     z = sd.vector("z", 3)
     assert sd.jacobian_sparsity(sd.exp(z), x, sizes={"n": 4}).nnz == 0

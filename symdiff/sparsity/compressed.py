@@ -115,14 +115,30 @@ class SizePlan:
         self.args = [seed.reshape((c,) + tuple(seeded_shape))]
         if out.cotangent is not None:
             self.args.append(np.zeros(y_shape, dtype=out.cotangent.dtype))
-        self.indptr = pattern.indptr.astype(np.int64)
-        self.indices = pattern.indices.astype(np.int64)
         self.gather = np.asarray(gather, dtype=np.int64)
-        self.shape = pattern.shape
+        # every result shares the pattern's index arrays (read-only) and gets its own data
+        self.template = sp.csr_array((np.zeros(pattern.nnz), pattern.indices, pattern.indptr), shape=pattern.shape)
+        self.template.has_sorted_indices = True
+        self.template.has_canonical_format = True
+        for a in (self.template.indices, self.template.indptr):
+            a.setflags(write=False)
+        # SciPy's constructor checks the structure on every call (~30 us); it is checked once here,
+        # then results are made from the template's attributes, if they are the plain ones we know
+        self._fast = set(vars(self.template)) <= _CSR_ATTRIBUTES
 
     def decompress(self, compressed: np.ndarray) -> sp.csr_array:
         data = np.ascontiguousarray(compressed).reshape(-1)[self.gather]
-        return sp.csr_array((data, self.indices, self.indptr), shape=self.shape, copy=False)
+        t = self.template
+        if not self._fast:
+            return sp.csr_array((data, t.indices, t.indptr), shape=t.shape, copy=False)
+        out = object.__new__(sp.csr_array)
+        out.__dict__.update(vars(t))
+        out.data = data
+        return out
+
+
+_CSR_ATTRIBUTES = {"_shape", "maxprint", "indices", "indptr", "data", "_has_sorted_indices",
+                   "_has_canonical_format"}
 
 
 class SparseFunction:
