@@ -175,7 +175,7 @@ def sparse_jacobian(y, x: Node, mode: str = "auto") -> SparseJacobian:
     Its structure (``indptr``, ``indices``) is that of ``jacobian_sparsity(y, x)``
     at the call's sizes, explicit zeros included, on every call.
 
-    >>> import symdiff as sd
+    >>> import numpy as np, symdiff as sd
     >>> x = sd.vector("x", "n")
     >>> f = sd.function([x], sd.sparse_jacobian(x[1:] * x[:-1], x), backend="numpy")
     >>> f(np.array([1.0, 2.0, 3.0])).toarray()
@@ -188,7 +188,7 @@ def sparse_jacobian(y, x: Node, mode: str = "auto") -> SparseJacobian:
 def sparse_hessian(cost, x: Node) -> SparseHessian:
     """The Hessian of a scalar ``cost`` by ``x`` as a sparse output of ``sd.function`` (symmetric csr_array).
 
-    >>> import symdiff as sd
+    >>> import numpy as np, symdiff as sd
     >>> x = sd.vector("x", 3)
     >>> f = sd.function([x], sd.sparse_hessian(sd.sum(x ** 3), x), backend="numpy")
     >>> f(np.array([1.0, 2.0, 3.0])).toarray()
