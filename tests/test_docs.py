@@ -27,7 +27,7 @@ import pytest
 import symdiff as sd
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-USER_DOCS = ["index.md", "user-guide.md", "reference.md"]
+USER_DOCS = ["index.md", "user-guide.md", "reference.md", "sparse.md"]
 FENCE = re.compile(r"^([ \t]*)```([\w-]*)[^\n]*\n(.*?)^\1```", re.M | re.S)
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
