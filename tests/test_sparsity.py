@@ -305,3 +305,56 @@ def test_patterns_are_cached_per_size():
     b = sd.hessian_sparsity(f, x, sizes={"n": 40})
     assert a is not b and (a != b).nnz == 0     # copies of one cached pattern
     assert sd.hessian_sparsity(f, x, sizes={"n": 41}).shape == (41, 41)
+
+
+# ---------------------------------------------------------------------------
+# Random sparse structures, and JAX as the oracle of the values
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_structures_give_the_known_pattern_and_jax_values(seed):
+    """f = sum(sin(x[I]) * x[J]) + sum(exp(x[K])): its Hessian couples I_k with J_k and I_k, K_k with itself."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    rng = np.random.default_rng(seed)
+    n, m = 40, 25
+    I, J, K = rng.integers(0, n, m), rng.integers(0, n, m), rng.integers(0, n, 7)
+    x = sd.vector("x", n)
+    f = sd.sum(sd.sin(sd.take(x, I)) * sd.take(x, J)) + sd.sum(sd.exp(sd.take(x, K)))
+    want = np.zeros((n, n), dtype=bool)
+    want[I, J] = want[J, I] = want[I, I] = want[K, K] = True
+    np.testing.assert_array_equal(sd.hessian_sparsity(f, x).toarray(), want)
+    jac_want = np.zeros((m, n), dtype=bool)
+    jac_want[np.arange(m), I] = jac_want[np.arange(m), J] = True
+    y = sd.sin(sd.take(x, I)) * sd.take(x, J)
+    np.testing.assert_array_equal(sd.jacobian_sparsity(y, x).toarray(), jac_want)
+
+    def f_jax(v):
+        return jnp.sum(jnp.sin(v[I]) * v[J]) + jnp.sum(jnp.exp(v[K]))
+
+    xv = rng.normal(size=n)
+    H, Jy = sd.function([x], [sd.sparse_hessian(f, x), sd.sparse_jacobian(y, x)], backend="numpy")(xv)
+    np.testing.assert_allclose(H.toarray(), np.asarray(jax.hessian(f_jax)(xv)), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(Jy.toarray(), np.asarray(jax.jacobian(lambda v: jnp.sin(v[I]) * v[J])(xv)),
+                               rtol=1e-13, atol=1e-13)
+
+
+def test_minimal_surface_hessian_matches_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    k = 6
+    u, area = _minimal_surface(k)
+
+    def area_jax(v):
+        U = v.reshape((k, k))
+        ux, uy = U[1:, :-1] - U[:-1, :-1], U[:-1, 1:] - U[:-1, :-1]
+        vx, vy = U[1:, 1:] - U[:-1, 1:], U[1:, 1:] - U[1:, :-1]
+        return jnp.sum(jnp.sqrt(1 + ux ** 2 + uy ** 2)) + jnp.sum(jnp.sqrt(1 + vx ** 2 + vy ** 2))
+
+    uv = np.random.default_rng(3).normal(size=k * k)
+    H = sd.function([u], sd.sparse_hessian(area, u), backend="numpy")(uv)
+    Hj = np.asarray(jax.hessian(area_jax)(uv))
+    np.testing.assert_allclose(H.toarray(), Hj, rtol=1e-12, atol=1e-13)
+    np.testing.assert_array_equal(sd.hessian_sparsity(area, u).toarray(), Hj != 0)
