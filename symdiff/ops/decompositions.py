@@ -283,6 +283,7 @@ class Det(Op):
 
     name = "det"
     sparsity = "batched"
+    curvature = "cofactor"   # entries in different rows and columns meet to second order
 
     def infer(self, a):
         _square("det", a)

@@ -253,6 +253,8 @@ def pairs(node, ctx, node_maps) -> list:
     curvature = node.op.curvature
     if curvature == "none":
         return []
+    if curvature == "cofactor" and not any(m is ALL for m in node_maps):
+        return _cofactor_pairs(node, ctx)
     if curvature == "all":
         wanted = [(k, l) for i, k in enumerate(active) for l in active[i:]]
     else:
@@ -268,3 +270,19 @@ def _contract_pairs(node, ctx, active):
             keep = _all_nonzero(nonzero, skip=(k, l))
             result.append((k, l, idx[k][keep], idx[l][keep], out_idx[keep]))
     return result
+
+
+def _cofactor_pairs(node, ctx):
+    """det: d2 det / dA_ij dA_kl is a cofactor of the minor without rows i, k and columns j, l,
+    nonzero only when i != k and j != l (so a 1 x 1 determinant is linear)."""
+    shape = ctx.shape(node.inputs[0])
+    n = shape[-1]
+    nb = int(np.prod(shape[:-2]))
+    if nb * n ** 4 > MAX_TERMS:
+        return [(0, 0, node_map, node_map, None) for node_map in [_batched(node, ctx)[0]]]
+    i, j, k, l = np.indices((n, n, n, n)).reshape(4, -1)
+    keep = (i != k) & (j != l)
+    p, q = (i * n + j)[keep], (k * n + l)[keep]
+    base = np.repeat(np.arange(nb, dtype=np.int64) * n * n, len(p))
+    tp, tq = base + np.tile(p, nb), base + np.tile(q, nb)
+    return [(0, 0, tp, tq, np.repeat(np.arange(nb, dtype=np.int64), len(p)))]
