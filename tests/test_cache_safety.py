@@ -134,13 +134,37 @@ def test_a_vanished_cache_folder_is_made_again(tmp_path, monkeypatch):
     assert np.isclose(fn(np.zeros(3))[0], 9.0)
 
 
-def test_helpers_cache_outside_a_package_folder_that_is_not_ours(tmp_path):
-    """A read-only or shared installation: the helpers' Numba cache goes to the user's folder."""
-    code = ("import symdiff.backends.numba.cachedir as c; c._PACKAGE_OK.append(False); "
-            "exec(open(0).read())")
-    env = dict(os.environ, PYTHONPATH=REPO, SYMDIFF_WAIT="1", SYMDIFF_CACHE_DIR=str(tmp_path / "c"))
-    p = subprocess.run([sys.executable, "-c", code], input=_child('sd.linalg.det(sd.outer(x, x) + sd.eye("n"))'),
-                       env=env, cwd=REPO, capture_output=True,
-                       text=True, timeout=300)
-    assert p.returncode == 0 and p.stdout.strip().endswith("OK"), p.stderr[-3000:]
-    assert glob.glob(str(tmp_path / "c" / "helpers" / "*.nbi")), "the helpers were cached in the user's folder"
+def _helper_files(cache) -> list[str]:
+    return sorted(glob.glob(os.path.join(cache, "helpers", "*", "*.nb[ic]")))
+
+
+def test_helpers_are_cached_in_the_users_folder_and_sealed(tmp_path):
+    """The helpers' Numba cache never goes beside the package (read-only or shared installs work) and is
+    sealed: a damaged helper file is deleted with a warning and compiled again, an unsealed one silently."""
+    cache = str(tmp_path / "c")
+    extra = 'sd.linalg.det(sd.outer(x, x) + sd.eye("n"))'
+
+    def run():
+        env = dict(os.environ, PYTHONPATH=REPO, SYMDIFF_WAIT="1", SYMDIFF_CACHE_DIR=cache)
+        env.pop("NUMBA_CACHE_DIR", None)
+        p = subprocess.run([sys.executable, "-c", _child(extra)], env=env, cwd=REPO, capture_output=True,
+                           text=True, timeout=300)
+        return _ok((p.returncode, p.stdout, p.stderr))
+
+    assert run() == []
+    files = _helper_files(cache)
+    assert files, "the helpers were cached in the user's folder"
+    seal = glob.glob(os.path.join(cache, "helpers", "*", "SEAL.sha256"))
+    assert len(seal) == 1
+    sealed = open(seal[0]).read()
+    assert all(os.path.basename(f) in sealed for f in files)
+    code = [f for f in files if f.endswith(".nbc")][0]
+    with open(code, "r+b") as fh:
+        fh.seek(os.path.getsize(code) // 3)
+        fh.write(b"\xff" * 8)
+    warned = run()
+    assert any("helpers" in w and "damaged" in w for w in warned), warned
+    planted = os.path.join(os.path.dirname(files[0]), "runtime.planted-1.py311.nbc")
+    with open(planted, "wb") as fh:
+        fh.write(b"not sealed")
+    assert run() == [] and not os.path.exists(planted)

@@ -290,6 +290,7 @@ def _load_from_disk(key: str, text: str, const_data: dict | None):
             write_module(key, text, const_data)
             mod = _import(key, path)
         seal(path)
+        cachedir.seal_helpers()   # the compile may have added helper specialisations
         return mod
 
 

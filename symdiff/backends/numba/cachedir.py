@@ -11,9 +11,13 @@ a fresh folder from ``tempfile.mkdtemp`` (private, unpredictable name,
 removed at exit), so compiled code still works for this process.
 
 The Numba cache of symdiff's own helper modules (``runtime.py``, ``vecmath.py``,
-``linalg_runtime.py``) lives next to them in the package's ``__pycache__`` when
-that is the user's own and writable, else in the ``helpers`` subfolder of the
-folder in use, so a read-only or shared installation works.
+``linalg_runtime.py``, the sparsity kernels: any module of the package compiled
+with ``cache=True``) lives in the ``helpers/<installation>`` subfolder of the
+folder in use, never beside the package, so a read-only or shared installation
+works and every file is sealed: the first use of the folder in a process checks
+each file against the digests of ``SEAL.sha256`` and deletes what does not match
+(a damaged or unsealed file is compiled again), and the digests are written
+again after each compile and at exit.
 
 >>> from symdiff.backends.numba.cachedir import untrusted_reason
 >>> import tempfile
@@ -34,7 +38,8 @@ import warnings
 _LOCK = threading.Lock()
 _CHOSEN: dict[str, str] = {}      # configured folder -> folder in use
 _TEMP: list[str] = []
-_PACKAGE_OK: list[bool] = []
+#: the folder of the symdiff package (its modules' Numba caches go to helpers_dir)
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _WARNED: set = set()
 
 
@@ -113,11 +118,101 @@ def fall_back(reason: str) -> str:
 
 
 def helpers_dir() -> str:
-    """The folder of Numba's cache for symdiff's own helper modules (inside the folder in use)."""
-    d = os.path.join(module_dir(), "helpers")
-    if untrusted_reason(d) is None:
-        return d
-    return _private_temp_dir()
+    """The folder of Numba's cache for symdiff's own helper modules (inside the folder in use), checked."""
+    d = os.path.join(module_dir(), "helpers", _installation_tag())
+    if untrusted_reason(os.path.dirname(d)) is not None or untrusted_reason(d) is not None:
+        d = _private_temp_dir()
+    with _LOCK:
+        first = d not in _HELPERS
+        _HELPERS.add(d)
+    if first:
+        _check_helpers(d)
+    return d
+
+
+_HELPERS: set = set()   # helper folders this process checked (and seals at exit)
+_SEAL = "SEAL.sha256"
+
+
+def _installation_tag() -> str:
+    """One folder per installed copy of symdiff, so two environments never overwrite each other's files."""
+    import hashlib
+
+    return hashlib.sha256(_PACKAGE_ROOT.encode()).hexdigest()[:12]
+
+
+def _helper_files(d: str) -> list[str]:
+    try:
+        return sorted(f for f in os.listdir(d) if f.endswith((".nbi", ".nbc")))
+    except OSError:
+        return []
+
+
+def _digest(path: str) -> str | None:
+    import hashlib
+
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _read_seal(d: str) -> dict:
+    try:
+        with open(os.path.join(d, _SEAL)) as fh:
+            pairs = (line.split("  ", 1) for line in fh.read().splitlines() if "  " in line)
+            return {name: digest for digest, name in pairs}
+    except (OSError, UnicodeDecodeError):
+        return {}
+
+
+def _check_helpers(d: str) -> None:
+    """Delete helper cache files that are foreign, unsealed or do not match their digest (warning once if damaged)."""
+    sealed = _read_seal(d)
+    for name in _helper_files(d):
+        path = os.path.join(d, name)
+        try:
+            foreign = untrusted_owner_or_mode(os.stat(path))
+        except OSError:
+            continue
+        if not foreign and sealed.get(name) == _digest(path):
+            continue
+        if foreign or name in sealed:
+            warn_once(("helper", d), f"symdiff: the cached machine code of symdiff's helpers in {d!r} is "
+                                     f"{'foreign (' + foreign + ')' if foreign else 'damaged'}; it was deleted "
+                                     "and is compiled again")
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def seal_helpers() -> None:
+    """Record the digests of the helper cache files in each folder this process used (best effort)."""
+    for d in list(_HELPERS):
+        lines = []
+        for name in _helper_files(d):
+            path = os.path.join(d, name)
+            try:
+                if untrusted_owner_or_mode(os.stat(path)):
+                    continue
+            except OSError:
+                continue
+            digest = _digest(path)
+            if digest is not None:
+                lines.append(f"{digest}  {name}")
+        text = "\n".join(lines) + "\n"
+        try:
+            tmp = os.path.join(d, f".{_SEAL}.{os.getpid()}.tmp")
+            with open(tmp, "w") as fh:
+                fh.write(text)
+            os.replace(tmp, os.path.join(d, _SEAL))
+        except OSError:
+            pass   # unsealed: the next process compiles the helpers again rather than trusting them
+
+
+atexit.register(seal_helpers)
 
 
 def _private_temp_dir(fresh: bool = False) -> str:
@@ -141,14 +236,6 @@ def _remove_temp_dirs() -> None:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def package_cache_ok() -> bool:
-    """True when the ``__pycache__`` next to symdiff's helper modules is this user's alone and writable."""
-    if not _PACKAGE_OK:
-        pycache = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
-        _PACKAGE_OK.append(untrusted_reason(pycache) is None)
-    return _PACKAGE_OK[0]
-
-
 def install_helper_locator() -> None:
     """Make Numba keep the cache of symdiff's helper modules in :func:`helpers_dir` (once, before they compile)."""
     from numba.core import caching
@@ -158,11 +245,10 @@ def install_helper_locator() -> None:
     base = getattr(caching, "UserProvidedCacheLocator", None) or caching._UserProvidedCacheLocator
     if any(getattr(c, "_symdiff", False) for c in impl._locator_classes):
         return
-    here = os.path.dirname(os.path.abspath(__file__))
 
     class _SymdiffLocator(base):
         """Generated modules: ``__pycache__`` beside them (even with NUMBA_CACHE_DIR set, so their seal
-        covers what Numba loads); helper modules: see :func:`package_cache_ok`."""
+        covers what Numba loads); modules of the package: :func:`helpers_dir`, checked and sealed."""
 
         _symdiff = True
 
@@ -174,9 +260,8 @@ def install_helper_locator() -> None:
         @classmethod
         def from_function(cls, py_func, py_file):
             folder = os.path.dirname(os.path.abspath(py_file))
-            if folder == here:
-                # Numba's usual place next to the package when it is the user's own, else ours
-                return None if package_cache_ok() else cls(py_func, py_file, helpers_dir())
+            if folder == _PACKAGE_ROOT or folder.startswith(_PACKAGE_ROOT + os.sep):
+                return cls(py_func, py_file, helpers_dir())
             if os.path.basename(py_file).startswith("sd_") and folder in _CHOSEN.values():
                 return cls(py_func, py_file, os.path.join(folder, "__pycache__"))
             return None
