@@ -48,6 +48,8 @@ _env.apply_thread_env()
 if "SYMDIFF_CACHE_DIR" not in os.environ:  # compile times below are cold: an empty cache
     os.environ["SYMDIFF_CACHE_DIR"] = tempfile.mkdtemp(prefix="sd-sparse-bench-")
 
+from benchmarks.run import Timing, fmt_time, measure_interleaved  # noqa: E402  (before NumPy: it sets the env too)
+
 import argparse  # noqa: E402
 import gc  # noqa: E402
 import json  # noqa: E402
@@ -59,7 +61,6 @@ import traceback  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
-from benchmarks.run import Timing, fmt_time, measure_interleaved  # noqa: E402
 from benchmarks.sparse_problems import HangingChain, MinimalSurface  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -262,7 +263,13 @@ def section_setup(args, out):
     import casadi as ca
     import symdiff as sd
 
+    # the colouring kernels are compiled by Numba on first use (cached in the cache folder): apart
+    x = sd.vector("x", 8)
+    t0 = time.perf_counter()
+    sd.function([x], sd.sparse_hessian(sd.sum(x[1:] * x[:-1] ** 2), x), backend="numpy")
+    warm = time.perf_counter() - t0
     print("\n== setup: sparsity pattern, colouring, derivative graph (best of 3; compile: once, empty cache)")
+    print(f"(first sparse function of the process: {fmt_time(warm)}, the colouring kernels' compile or load)")
     print(f"{'problem':22} {'what':4} {'n':>7} {'nnz':>8} {'col':>4} | {'sd pattern':>10} {'sd colour+graph':>15} "
           f"{'sd compile':>10} | {'CasADi SX':>10} {'CasADi MX':>10}")
     for P in problems(args):
@@ -389,6 +396,7 @@ sys.path.insert(0, sys.argv[3])
 from benchmarks.sparse_problems import MinimalSurface
 import scipy.sparse
 if which == "symdiff":
+    import numba  # imported by symdiff's backend when it compiles: counted with the imports
     import symdiff as sd
 else:
     import casadi as ca
@@ -396,9 +404,13 @@ P = MinimalSurface(N)
 x = P.x0 + 0.01 * np.random.default_rng(0).normal(size=P.n)
 base = hwm_kb()
 t0 = time.perf_counter()
+stages = {}
 if which == "symdiff":
     M = P.symdiff()
+    sd.hessian_sparsity(M.lagrangian, M.x)
+    stages["pattern_kb"] = hwm_kb()
     f = sd.function([M.x, M.sigma], sd.sparse_hessian(M.lagrangian, M.x), wait=True)
+    stages["function_kb"] = hwm_kb()
     H = f(x, 1.0)
     nnz, nbytes = H.nnz, H.data.nbytes + H.indices.nbytes + H.indptr.nbytes
 else:
@@ -406,7 +418,7 @@ else:
     F = ca.Function("H", [C.x, C.sigma], [ca.hessian(C.lagrangian, C.x)[0]])
     H = F(x, 1.0)
     nnz, nbytes = H.nnz(), 8 * H.nnz() + 8 * (H.nnz() + P.n + 1)
-print(json.dumps({"base_kb": base, "peak_kb": hwm_kb(),
+print(json.dumps({**stages, "base_kb": base, "peak_kb": hwm_kb(),
                   "children_peak_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
                   "seconds": time.perf_counter() - t0, "nnz": nnz, "result_bytes": nbytes}))
 """
@@ -437,6 +449,12 @@ def section_memory(args, out):
         print(f"{name:28} {r['peak_kb'] / 1024:8.0f}MB {(r['peak_kb'] - r['base_kb']) / 1024:12.0f}MB "
               f"{r['children_peak_kb'] / 1024:12.0f}MB {r['nnz']:8d} {r['result_bytes'] / 2**20:8.1f}MB "
               f"{r['seconds']:8.1f}", flush=True)
+    for r in out:
+        if "pattern_kb" in r:
+            print(f"  {r['implementation']}: peak above imports after the pattern "
+                  f"{(r['pattern_kb'] - r['base_kb']) / 1024:.0f}MB, after sd.function "
+                  f"{(r['function_kb'] - r['base_kb']) / 1024:.0f}MB, after the call "
+                  f"{(r['peak_kb'] - r['base_kb']) / 1024:.0f}MB")
     print(f"(dense Hessian at this size: {P.n ** 2 * 8 / 2**30:.0f} GiB)")
 
 
