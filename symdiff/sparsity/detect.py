@@ -39,7 +39,8 @@ class Context:
         self.env = dict(env)
         self._shapes: dict[int, tuple] = {}
         self._values: dict[int, object] = {}
-        self.patterns: dict[int, object] = {}   # id(node) -> CSR pattern, for nodes that carry x
+        self.patterns: dict[int, object] = {}   # id(node) -> CSR pattern, while it is needed
+        self.carriers: set[int] = set()         # nodes whose value depends on x
         self.depends: set[int] = set()          # nodes that read an input symbol
 
     def shape(self, node: Node) -> tuple:
@@ -58,7 +59,11 @@ class Context:
         return kw
 
     def active(self, node: Node) -> bool:
-        return id(node) in self.patterns
+        return id(node) in self.carriers
+
+    def carry(self, node: Node, pattern) -> None:
+        self.carriers.add(id(node))
+        self.patterns[id(node)] = pattern
 
     def value(self, node: Node):
         """The value of a node that reads no input symbol (None for one that does)."""
@@ -82,27 +87,46 @@ def _resolve(value, env):
     return value
 
 
-def first_order(outputs, x: Node, env: Mapping[str, int]):
-    """Forward sweep: the context (patterns of every node carrying ``x``), the order and each node's maps."""
+def first_order(outputs, x: Node, env: Mapping[str, int], second_order: bool = False):
+    """Forward sweep: the context (patterns of the nodes carrying ``x``), the order and each node's maps.
+
+    A pattern is dropped after its last reader unless it is an output or, with ``second_order``,
+    an input of a node where inputs meet nonlinearly (the Hessian sweep reads those again).
+    """
     ctx = Context(env)
     order = toposort(outputs)
+    readers: dict[int, int] = {}
+    for node in order:
+        for i in set(map(id, node.inputs)):
+            readers[i] = readers.get(i, 0) + 1
+    keep = {id(o) for o in outputs}
     node_maps: dict[int, list] = {}
     for node in order:
         if node.op.is_input or any(id(i) in ctx.depends for i in node.inputs):
             ctx.depends.add(id(node))
         if node is x:
-            ctx.patterns[id(x)] = pt.identity(ctx.size(x))
+            ctx.carry(x, pt.identity(ctx.size(x)))
             continue
-        if not any(id(i) in ctx.patterns for i in node.inputs):
-            continue
-        m = maps(node, ctx)
-        parts = [_apply(mk, ctx.patterns[id(i)], ctx.size(node))
-                 for mk, i in zip(m, node.inputs) if mk is not None and id(i) in ctx.patterns]
-        S = pt.union(parts, ctx.size(node), ctx.size(x))
-        if S.nnz:
-            ctx.patterns[id(node)] = S
-            node_maps[id(node)] = m
+        if any(id(i) in ctx.carriers for i in node.inputs):
+            m = maps(node, ctx)
+            parts = [_apply(mk, ctx.patterns[id(i)], ctx.size(node))
+                     for mk, i in zip(m, node.inputs) if mk is not None and id(i) in ctx.carriers]
+            S = pt.union(parts, ctx.size(node), ctx.size(x))
+            if S.nnz:
+                ctx.carry(node, S)
+                node_maps[id(node)] = m
+                if second_order and _may_curve(node):
+                    keep.add(id(node))
+                    keep.update(id(i) for i in node.inputs)
+        for i in set(map(id, node.inputs)):
+            readers[i] -= 1
+            if readers[i] == 0 and i not in keep:
+                ctx.patterns.pop(i, None)
     return ctx, order, node_maps
+
+
+def _may_curve(node) -> bool:
+    return node.op.curvature != "none" and node.op.sparsity not in ("gather", "scatter", "none")
 
 
 def _apply(m, S, out_size):
@@ -130,19 +154,19 @@ def jacobian_pattern(y: Node, x: Node, env: Mapping[str, int]):
 
 
 def hessian_pattern(cost: Node, x: Node, env: Mapping[str, int]):
-    ctx, order, node_maps = first_order([cost], x, env)
+    ctx, order, node_maps = first_order([cost], x, env, second_order=True)
     n = ctx.size(x)
-    if id(cost) not in ctx.patterns:
+    if id(cost) not in ctx.carriers:
         return pt.empty(n, n)
     live = {id(cost): np.ones(ctx.size(cost), dtype=bool)}
-    parts, seen = [], set()
+    union, seen = _Union(), set()
     for node in reversed(order):
         m = node_maps.get(id(node))
         lv = live.get(id(node))
         if m is None or lv is None or not lv.any():
             continue
         for k, i in enumerate(node.inputs):
-            if m[k] is not None and id(i) in ctx.patterns:
+            if m[k] is not None and id(i) in ctx.carriers:
                 back = _pull_back(m[k], lv, ctx.size(i))
                 live[id(i)] = back if id(i) not in live else (live[id(i)] | back)
         terms = pairs(node, ctx, m)
@@ -153,11 +177,11 @@ def hessian_pattern(cost: Node, x: Node, env: Mapping[str, int]):
             if key not in seen:
                 seen.add(key)
                 S = pt.select_rows(ctx.patterns[id(node)], np.flatnonzero(lv))
-                parts.append(S.T @ S)
+                union.add(S.T @ S)
             continue
         for k, l, tk, tl, term_out in terms:
-            parts.append(_interaction(ctx, node, k, l, tk, tl, term_out, lv))
-    H = _union_tree([p for p in parts if p.nnz])
+            union.add(_interaction(ctx, node, k, l, tk, tl, term_out, lv))
+    H = union.result()
     if H is None:
         return pt.empty(n, n)
     return pt.binary(H + H.T)
@@ -170,14 +194,25 @@ def _all_pairs_elementwise(node, terms) -> bool:
     return len(terms) == len(ks) * (len(ks) + 1) // 2
 
 
-def _union_tree(parts):
-    """The union of patterns, merged pairwise in rounds: about log2(k) passes over the entries."""
-    while len(parts) > 1:
-        merged = [pt.binary(a + b) for a, b in zip(parts[::2], parts[1::2])]
-        if len(parts) % 2:
-            merged.append(parts[-1])
-        parts = merged
-    return parts[0] if parts else None
+class _Union:
+    """The union of patterns added one by one, merged like a binary counter: each entry is copied
+    about log2(k) times, and at most log2(k) partial unions are held at once."""
+
+    def __init__(self):
+        self.stack: list = []   # (level, pattern)
+
+    def add(self, p) -> None:
+        if p is None or not p.nnz:
+            return
+        level = 0
+        while self.stack and self.stack[-1][0] == level:
+            p = pt.binary(self.stack.pop()[1] + p)
+            level += 1
+        self.stack.append((level, p))
+
+    def result(self):
+        parts = [p for _, p in self.stack]
+        return pt.binary(sum(parts[1:], parts[0])) if parts else None
 
 
 def _interaction(ctx, node, k, l, tk, tl, term_out, live):

@@ -9,15 +9,16 @@ with a *map* from its output elements to one input's elements, either
   broadcasting, reshapes, slices, gathers), applied by selecting rows, or
 - a CSR array ``(out.size, in.size)``, for anything else (sums, contractions).
 
-Entries are stored as ones (float64, so that summing paths can never wrap
-around to zero); ``binary`` resets them after a product or sum.
+Entries are stored as ``True``: SciPy adds and multiplies boolean sparse
+arrays with ``or`` and ``and``, so products and sums stay 0/1 (a count of
+paths could never wrap around to zero) at one byte an entry.
 
 >>> import numpy as np
 >>> S = identity(3)
->>> select_rows(S, np.array([2, -1, 0])).toarray()
-array([[0., 0., 1.],
-       [0., 0., 0.],
-       [1., 0., 0.]])
+>>> select_rows(S, np.array([2, -1, 0])).toarray().astype(int)
+array([[0, 0, 1],
+       [0, 0, 0],
+       [1, 0, 0]])
 """
 
 from __future__ import annotations
@@ -28,25 +29,25 @@ import scipy.sparse as sp
 
 def identity(n: int) -> sp.csr_array:
     """The pattern of ``n`` variables with respect to themselves."""
-    return sp.csr_array((np.ones(n), np.arange(n, dtype=np.int64), np.arange(n + 1, dtype=np.int64)), shape=(n, n))
+    return sp.csr_array((np.ones(n, dtype=bool), np.arange(n, dtype=np.int64), np.arange(n + 1, dtype=np.int64)),
+                        shape=(n, n))
 
 
 def empty(rows: int, n: int) -> sp.csr_array:
-    return sp.csr_array((rows, n), dtype=np.float64)
+    return sp.csr_array((rows, n), dtype=bool)
 
 
 def binary(a) -> sp.csr_array:
     """``a`` as a canonical CSR array whose stored entries are all one."""
-    a = sp.csr_array(a)
+    a = sp.csr_array(a, dtype=bool)
     a.sum_duplicates()
     a.eliminate_zeros()
-    a.data = np.ones(a.nnz)
     return a
 
 
 def from_pairs(rows: np.ndarray, cols: np.ndarray, shape) -> sp.csr_array:
     """The 0/1 matrix with ones at ``(rows[t], cols[t])`` (repeats merge)."""
-    return binary(sp.coo_array((np.ones(len(rows)), (rows, cols)), shape=shape))
+    return binary(sp.coo_array((np.ones(len(rows), dtype=bool), (rows, cols)), shape=shape))
 
 
 def select_rows(S: sp.csr_array, idx: np.ndarray) -> sp.csr_array:
@@ -61,7 +62,7 @@ def select_rows(S: sp.csr_array, idx: np.ndarray) -> sp.csr_array:
     total = int(indptr[-1])
     # position t of the result copies position starts[o] + (t - indptr[o]) of S
     src = np.arange(total, dtype=np.int64) + np.repeat(starts - indptr[:-1], lengths)
-    return sp.csr_array((np.ones(total), S.indices[src].astype(np.int64, copy=False), indptr),
+    return sp.csr_array((np.ones(total, dtype=bool), S.indices[src], indptr),
                         shape=(len(idx), S.shape[1]))
 
 

@@ -183,7 +183,7 @@ def _batched(node, ctx):
             return _dense(node, ctx)
         core_out = int(np.prod(out_shape[nbatch:]))
         core_in = int(np.prod(shape[nbatch:]))
-        result.append(sp.csr_array(sp.kron(sp.eye_array(nb), np.ones((core_out, core_in)), format="csr")))
+        result.append(sp.csr_array(sp.kron(sp.eye_array(nb), np.ones((core_out, core_in)), format="csr"), dtype=bool))
     return result
 
 
