@@ -99,6 +99,22 @@ def _kernels():
     return _KERNELS[0]
 
 
+def warm_up() -> None:
+    """Load (or compile, the first time on a machine) every kernel by colouring a small pattern.
+
+    ``sd.function`` calls it when it is built with sparse outputs whose sizes are
+    symbolic, so that the first call does not wait for Numba.
+
+    >>> warm_up()
+    """
+    import scipy.sparse as sp
+
+    p = sp.csr_array(sp.diags_array([np.ones(4), np.ones(5), np.ones(4)], offsets=[-1, 0, 1]))
+    jacobian_recovery(p, column_colouring(p), "column")
+    jacobian_recovery(p, row_colouring(p), "row")
+    hessian_recovery(p, star_colouring(p))
+
+
 def _sealed(result):
     """``result``, after sealing the helpers' cache if a kernel was compiled (or loaded) since the last seal.
 

@@ -141,6 +141,9 @@ _CSR_ATTRIBUTES = {"_shape", "maxprint", "indices", "indptr", "data", "_has_sort
                    "_has_canonical_format"}
 
 
+_SCALARS = (bool, int, float, np.generic)
+
+
 class SparseFunction:
     """A compiled function with sparse outputs: the compressed function inside, CSR arrays out.
 
@@ -167,8 +170,19 @@ class SparseFunction:
                 nodes.append(o)
         self.inner = Function(self.inputs + hidden, nodes, backend, **options)
         self._fixed = None
+        self._by_shapes: dict = {}
         if not any(c.names for c in self.sparse.values()):
-            self._fixed = self._plans({})
+            self._fixed = self._plans({})   # colourings made now: calls never wait for them
+        else:
+            # the colouring kernels (Numba) load in the background, or now with wait=True
+            from ..backends.function import wait_default
+            from .colouring import warm_up
+
+            wait = options.get("wait")
+            if wait_default() if wait is None else wait:
+                warm_up()
+            else:
+                threading.Thread(target=warm_up, name="symdiff-colouring", daemon=True).start()
 
     def _plans(self, env) -> list:
         return [c.plan(env) for c in self.sparse.values()]
@@ -181,9 +195,17 @@ class SparseFunction:
             args = argcheck.by_name([x.name for x in self.inputs], args, kwargs)
         plans = self._fixed
         if plans is None:
-            arrays, env = bind_arguments(self.inputs, args)
-            args = arrays
-            plans = self._plans(env)
+            # the plans depend on the sizes only, which the arguments' shapes decide: a call with
+            # shapes seen before skips binding here (the inner function checks the arguments)
+            key = tuple(a.shape if isinstance(a, np.ndarray) else () if isinstance(a, _SCALARS) else None
+                        for a in args)
+            plans = self._by_shapes.get(key)
+            if plans is None:
+                arrays, env = bind_arguments(self.inputs, args)
+                args = arrays
+                plans = self._plans(env)
+                if None not in key and len(self._by_shapes) < 256:
+                    self._by_shapes[key] = plans
         extra = [a for p in plans for a in p.args]
         results = self.inner(*args, *extra)
         results = list(results) if not self.inner.single else [results]
