@@ -318,7 +318,7 @@ def test_patterns_are_cached_per_size():
 # Random sparse structures, and JAX as the oracle of the values
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1])
 def test_random_structures_give_the_known_pattern_and_jax_values(seed):
     """f = sum(sin(x[I]) * x[J]) + sum(exp(x[K])): its Hessian couples I_k with J_k and I_k, K_k with itself."""
     jax = pytest.importorskip("jax")
@@ -342,8 +342,8 @@ def test_random_structures_give_the_known_pattern_and_jax_values(seed):
 
     xv = rng.normal(size=n)
     H, Jy = sd.function([x], [sd.sparse_hessian(f, x), sd.sparse_jacobian(y, x)], backend="numpy")(xv)
-    np.testing.assert_allclose(H.toarray(), np.asarray(jax.hessian(f_jax)(xv)), rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(Jy.toarray(), np.asarray(jax.jacobian(lambda v: jnp.sin(v[I]) * v[J])(xv)),
+    np.testing.assert_allclose(H.toarray(), np.asarray(jax.jit(jax.hessian(f_jax))(xv)), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(Jy.toarray(), np.asarray(jax.jit(jax.jacobian(lambda v: jnp.sin(v[I]) * v[J]))(xv)),
                                rtol=1e-13, atol=1e-13)
 
 
@@ -362,6 +362,6 @@ def test_minimal_surface_hessian_matches_jax():
 
     uv = np.random.default_rng(3).normal(size=k * k)
     H = sd.function([u], sd.sparse_hessian(area, u), backend="numpy")(uv)
-    Hj = np.asarray(jax.hessian(area_jax)(uv))
+    Hj = np.asarray(jax.jit(jax.hessian(area_jax))(uv))
     np.testing.assert_allclose(H.toarray(), Hj, rtol=1e-12, atol=1e-13)
     np.testing.assert_array_equal(sd.hessian_sparsity(area, u).toarray(), Hj != 0)
