@@ -207,3 +207,19 @@ def test_simplify_never_changes_values_on_random_dags(program, seed):
     g_ref = sd.function([x, y], sd.grad(out, x), backend="numpy", simplify=False)(xv, yv)
     g_got = sd.function([x, y], sd.grad(out, x), backend="numpy")(xv, yv)
     np.testing.assert_allclose(g_got, g_ref, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("build", [lambda v: sd.log(sd.sigmoid(v)), lambda v: 1 - sd.sigmoid(v),
+                                   lambda v: sd.log(sd.exp(v))],
+                         ids=["log_of_sigmoid", "one_minus_sigmoid", "log_of_exp"])
+@pytest.mark.parametrize("dtype", ["bool", "int64"])
+def test_stability_rules_on_integer_and_boolean_inputs(build, dtype):
+    """The stable forms negate or return x: of a bool or int x they work on x as the float result
+    (found by the fuzzer: log(sigmoid(bool)) raised 'negative: unsupported dtype bool')."""
+    v = sd.vector("v", 3, dtype=dtype)
+    values = np.array([True, False, True]) if dtype == "bool" else np.array([2, -1, 0])
+    y = build(v)
+    got = sd.function([v], y, backend="numpy")(values)
+    want = sd.function([v], y, backend="numpy", simplify=False)(values)
+    assert got.dtype == want.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-14)   # the stable form rounds differently

@@ -146,13 +146,19 @@ ALGEBRA.append(EinsumIdentityRule(
 
 # ---------------------------------------------------------------- stability
 
+def _float(x, n):
+    """``x`` in the dtype of the node it replaces (log(exp(k)) of an int k is a float; -True is refused)."""
+    return x if x.dtype == n.dtype else ew.cast(x, n.dtype)
+
+
 STABILITY = [
-    R("log_of_exp", P("log", P("exp", X)), lambda b, n: b["x"],
+    R("log_of_exp", P("log", P("exp", X)), lambda b, n: _float(b["x"], n),
       "log(exp(x)) -> x. Holds for every real x, and is better where exp overflows (x > 709) "
       "or underflows; it turns log(softmax(x)) into log_softmax(x)."),
-    R("log_of_sigmoid", P("log", P("sigmoid", X)), lambda b, n: ew.negative(nn.softplus(ew.negative(b["x"]))),
+    R("log_of_sigmoid", P("log", P("sigmoid", X)), lambda b, n: ew.negative(nn.softplus(ew.negative(_float(b["x"], n)))),
       "log(sigmoid(x)) -> -softplus(-x). Exact; finite for x = -800 where sigmoid underflows to 0."),
-    R("one_minus_sigmoid", P("subtract", Const(1), P("sigmoid", X)), lambda b, n: nn.sigmoid(ew.negative(b["x"])),
+    R("one_minus_sigmoid", P("subtract", Const(1), P("sigmoid", X)),
+      lambda b, n: nn.sigmoid(ew.negative(_float(b["x"], n))),
       "1 - sigmoid(x) -> sigmoid(-x). Exact; no cancellation for large x. With log_of_sigmoid "
       "this also turns log(1 - sigmoid(x)) into -softplus(x)."),
     R("log_of_softplus_form", P("log", P("add", Const(1), P("exp", X))), lambda b, n: nn.softplus(b["x"]),
