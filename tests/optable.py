@@ -1139,6 +1139,8 @@ case("pad_value_node", lambda x, c: sd.pad(x, 2, constant_values=c), lambda x, c
 case("arange_plus", lambda x: x * sd.arange(4), lambda x: x * np.arange(4), A((4,)))
 case("linspace_nodes", lambda a, b: sd.linspace(a, b, 5), lambda a, b: np.linspace(a, b, 5), A(()), A(()))
 sym_case("roll", lambda x: sd.roll(x, 1, axis=1), lambda x: np.roll(x, 1, axis=1), A(("m", "n")))
+# a shift longer than the symbolic axis wraps as in NumPy (a gather by (arange(n) - shift) % n; fuzzer finding)
+sym_case("roll_wraps", lambda x: sd.roll(x, -7, axis=0), lambda x: np.roll(x, -7, axis=0), A(("m", "n")))
 sym_case("repeat_tile", lambda x: sd.tile(sd.repeat(x, 2), 2), lambda x: np.tile(np.repeat(x, 2), 2), A(("n",)))
 sym_case("pad", lambda x: sd.pad(x, (1, 2)), lambda x: np.pad(x, (1, 2)), A(("n",)))
 sym_case("arange", lambda x: x * sd.arange("n"), lambda x: x * np.arange(x.shape[0]), A(("n",)))

@@ -198,3 +198,11 @@ def test_bad_arguments_to_the_numpy_composites_are_named():
     for call, error, words in cases:
         with pytest.raises(error, match=words):
             call()
+
+
+def test_reciprocal_of_integers_is_the_float_reciprocal(backend):
+    """docs/semantics.md, deliberate differences: 1/x in float64 (as JAX), not NumPy's truncating integer reciprocal."""
+    k = sd.vector("k", 4, dtype="int64")
+    got = sd.function([k], sd.reciprocal(k), backend=backend)(np.array([-2, -1, 1, 4]))
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, [-0.5, -1.0, 1.0, 0.25])

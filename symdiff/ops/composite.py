@@ -122,8 +122,8 @@ def roll(x, shift, axis=None) -> Node:
     """``numpy.roll``: entries shifted by ``shift`` along ``axis`` (the flattened array by default),
     those falling off one end coming back at the other.
 
-    On a symbolic axis the shift must not exceed the axis' length at call time (IndexError otherwise:
-    the rule for slices of symbolic axes); on a fixed axis it wraps as in NumPy.
+    Any shift wraps, as in NumPy: on a fixed axis by two slices, on a symbolic axis by a gather whose
+    indices ``(arange(n) - shift) % n`` are computed when the length is known.
 
     >>> import symdiff as sd
     >>> sd.roll(sd.vector("x", 5), 2).shape
@@ -143,8 +143,18 @@ def roll(x, shift, axis=None) -> Node:
             sh = sh % d if d else 0
         if sh == 0:
             continue
-        head = (slice(None),) * ax
-        x = shp.concatenate([x[head + (slice(-sh, None),)], x[head + (slice(None, -sh),)]], axis=ax)
+        if isinstance(d, int):
+            head = (slice(None),) * ax
+            x = shp.concatenate([x[head + (slice(-sh, None),)], x[head + (slice(None, -sh),)]], axis=ax)
+        else:
+            from .creation import arange
+            from .indexing import take
+
+            from .special import mod
+
+            n = size_of((d,), "int64")
+            source = mod(ew.subtract(arange(d, dtype="int64"), sh), ew.maximum(n, 1))
+            x = take(x, source, axis=ax)
     return x
 
 

@@ -82,6 +82,8 @@ def unary(g):
     if x.kind == "b" and ("{x} *" in (wrapped or "") or name in ("neg_operator", "negative", "square", "pow2",
                                                                   "pow3")):
         return None   # bool * bool, -bool: NumPy refuses or gives bool
+    if x.kind != "f" and name == "reciprocal":
+        return None   # of integers: 1/x in float64 as JAX, where NumPy truncates (docs/semantics.md)
     x = g.squash(x, top) if top < INF else x
     if x is None:
         return None
@@ -129,6 +131,8 @@ def kinked(g):
     x = g.pick("fi" if name != "relu" else "f", hi=3, arith=False)
     if x is None or (x.kind == "i" and name == "to_int"):
         return None
+    if x.kind == "i" and x.fl and name == "rint":
+        return None   # a float made from an int computed from floats: no derivative may flow back (semantics.md)
     if x.kind == "f":
         off = offset(g, x.vals, dist)
         if off is None:
