@@ -94,3 +94,17 @@ def test_squeeze_of_a_symbolic_axis_of_size_one():
     except (ValueError, sd.ShapeError):
         return   # refusing the squeeze when it depends on a size known only at the call would do too
     assert sd.function([x], y, backend="numpy")(np.ones(1)).shape == np.squeeze(np.ones(1)).shape   # ()
+
+
+@pytest.mark.parametrize("seed", [23336, 25955])
+def test_programs_of_the_ten_thousand_graph_run_that_failed(seed):
+    """Seeds of the 10,000-graph run (docs/testing.md) that found bugs: roll of a symbolic axis by more
+    than its length raised IndexError; log(sigmoid(bool)) raised 'negative: unsupported dtype bool'."""
+    _run(seed=seed, count=1)
+
+
+def test_roll_of_a_symbolic_axis_wraps_any_shift(backend):
+    x = sd.vector("x", "n")
+    fn = sd.function([x], sd.roll(x, 3), backend=backend)
+    np.testing.assert_array_equal(fn(np.arange(2.0)), np.roll(np.arange(2.0), 3))
+    np.testing.assert_array_equal(fn(np.arange(5.0)), np.roll(np.arange(5.0), 3))
