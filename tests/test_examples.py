@@ -2,7 +2,9 @@
 
 Each script is one test (``test_example[<name>]``) marked ``numba`` (they
 compile with the default backend), so ``pytest -m numba --durations=0`` or
-``pytest -k example --durations=0`` shows what each one costs.
+``pytest -k example --durations=0`` shows what each one costs. Times are
+reported, never asserted (speed is measured in benchmarks/); the subprocess
+timeout only catches a hang.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def test_example(script, tmp_path, record_property):
     env = dict(os.environ, SYMDIFF_EXAMPLES_OUT=str(tmp_path), PYTHONHASHSEED="0")
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, str(EXAMPLES / script)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=180)
+                          capture_output=True, text=True, timeout=300)   # a hang, not a speed limit
     elapsed = time.perf_counter() - t0
     record_property("seconds", round(elapsed, 2))
     assert proc.returncode == 0, f"{script} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
@@ -67,4 +69,3 @@ def test_example(script, tmp_path, record_property):
         assert not _importable(module), f"{script} skipped although {module} imports here:\n{proc.stdout[-3000:]}"
         pytest.skip(skipped[0])
     assert KEY_LINES[script] in proc.stdout, f"{script} did not print {KEY_LINES[script]!r}:\n{proc.stdout[-3000:]}"
-    assert elapsed < 60, f"{script} took {elapsed:.1f} s; examples should run in under a minute"
