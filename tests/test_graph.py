@@ -57,22 +57,7 @@ def test_every_registered_op_has_its_rules():
             assert cls.vjp is not Op.vjp and cls.jvp is not Op.jvp, name
 
 
-def test_deep_chain_builds_prints_and_evaluates_without_recursion():
-    # 30,000 levels: thirty times Python's recursion limit, so any recursive pass would fail
-    x = sd.scalar("x")
-    y = x
-    for _ in range(30_000):
-        y = sd.sin(y)
-    assert sd.count_nodes(y) == 30_000
-    text = sd.debugprint(y)
-    assert text.count("sin") >= 30_000
-    expected = 0.3
-    for _ in range(30_000):
-        expected = np.sin(expected)
-    assert np.isclose(sd.evaluate(y, {x: 0.3}), expected)
-    g = sd.grad(y, x)
-    assert np.isfinite(sd.evaluate(g, {x: 0.3}))
-    assert sd.to_dot(y).startswith("digraph")
+# deep chains (building, printing, evaluating and differentiating without RecursionError): test_errors.py
 
 
 def test_shared_node_is_evaluated_once(monkeypatch):

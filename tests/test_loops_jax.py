@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,12 @@ def _lv_loss_jax(p, obs):
     return jnp.sum(err)
 
 
+@functools.lru_cache(maxsize=None)
+def _lv_jax():
+    """JAX's loss, gradient and Hessian at (P, OBS): computed once for every backend and checkpoint."""
+    return _lv_loss_jax(P, OBS), jax.grad(_lv_loss_jax)(P, OBS), jax.hessian(_lv_loss_jax)(P, OBS)
+
+
 @pytest.mark.parametrize("checkpoint", [None, 4])
 def test_lotka_volterra_gradient_and_hessian_against_jax(backend, checkpoint):
     p, obs = sd.vector("p", 4), sd.matrix("obs", (12, 2))
@@ -28,9 +36,10 @@ def test_lotka_volterra_gradient_and_hessian_against_jax(backend, checkpoint):
     fn = sd.function([p, obs], [loss, sd.grad(loss, p), sd.hessian(loss, p), sd.hvp(loss, p, obs[0, 0] * p)],
                      backend=backend)
     f, g, H, hv = fn(P, OBS)
-    np.testing.assert_allclose(f, _lv_loss_jax(P, OBS), rtol=1e-12)
-    np.testing.assert_allclose(g, jax.grad(_lv_loss_jax)(P, OBS), rtol=1e-10, atol=1e-13)
-    np.testing.assert_allclose(H, jax.hessian(_lv_loss_jax)(P, OBS), rtol=1e-9, atol=1e-12)
+    want_f, want_g, want_h = _lv_jax()
+    np.testing.assert_allclose(f, want_f, rtol=1e-12)
+    np.testing.assert_allclose(g, want_g, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(H, want_h, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(hv, H @ (OBS[0, 0] * P), rtol=1e-9, atol=1e-12)
 
 
@@ -58,37 +67,43 @@ def test_rnn_jacobians_by_initial_carry_xs_and_weights_against_jax(backend, rng)
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
-def test_nested_scans_and_a_scan_inside_the_gradient_of_a_scan_against_jax(backend):
-    a, xs = sd.scalar("a"), sd.matrix("xs", (4, 3))
+def _outer(lib, scan, av):
+    def body(c, row):
+        inner, _ = scan(lambda d, x: (d * lib.cos(x * av) + c, None), c, row)
+        return inner, inner * c
+    return body
 
-    def outer(lib, scan, av):
-        def body(c, row):
-            inner, _ = scan(lambda d, x: (d * lib.cos(x * av) + c, None), c, row)
-            return inner, inner * c
-        return body
 
-    c, ys = sd.scan(outer(sd, sd.scan, a), a, xs)
-    f = c + sd.sum(ys)
-    # the gradient of the inner loop with respect to a, taken inside another loop
-    g_in = sd.scan(lambda s, row: (s + sd.grad(sd.scan(lambda d, x: (d * sd.cos(x * a), None), 1.0, row)[0], a),
-                                   None), 0.0, xs)[0]
-    fn = sd.function([a, xs], [f, sd.grad(f, a), sd.hessian(f, a), g_in, sd.grad(g_in, a)], backend=backend)
-    xv = np.linspace(-1, 1, 12).reshape(4, 3)
+_XV = np.linspace(-1, 1, 12).reshape(4, 3)
 
+
+@functools.lru_cache(maxsize=None)
+def _nested_jax():
+    """JAX's values and derivatives of the nested scans at a = 0.7: computed once for both backends."""
     def jf(av):
         def jscan(f_, init, xs_):
             return jax.lax.scan(lambda c_, x_: (f_(c_, x_)[0], None), init, xs_)
-        cj, yj = jax.lax.scan(outer(jnp, jscan, av), av, xv)
+        cj, yj = jax.lax.scan(_outer(jnp, jscan, av), av, _XV)
         return cj + jnp.sum(yj)
 
     def jg(av):
         def inner(b, row):
             return jax.lax.scan(lambda d, x: (d * jnp.cos(x * b), None), 1.0, row)[0]
-        return sum(jax.grad(inner)(av, row) for row in xv)
+        return sum(jax.grad(inner)(av, row) for row in _XV)
 
-    got = fn(0.7, xv)
-    want = [jf(0.7), jax.grad(jf)(0.7), jax.hessian(jf)(0.7), jg(0.7), jax.grad(jg)(0.7)]
-    for x, y in zip(got, want):
+    return [jf(0.7), jax.grad(jf)(0.7), jax.hessian(jf)(0.7), jg(0.7), jax.grad(jg)(0.7)]
+
+
+def test_nested_scans_and_a_scan_inside_the_gradient_of_a_scan_against_jax(backend):
+    a, xs = sd.scalar("a"), sd.matrix("xs", (4, 3))
+    c, ys = sd.scan(_outer(sd, sd.scan, a), a, xs)
+    f = c + sd.sum(ys)
+    # the gradient of the inner loop with respect to a, taken inside another loop
+    g_in = sd.scan(lambda s, row: (s + sd.grad(sd.scan(lambda d, x: (d * sd.cos(x * a), None), 1.0, row)[0], a),
+                                   None), 0.0, xs)[0]
+    fn = sd.function([a, xs], [f, sd.grad(f, a), sd.hessian(f, a), g_in, sd.grad(g_in, a)], backend=backend)
+    got = fn(0.7, _XV)
+    for x, y in zip(got, _nested_jax()):
         np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
 
 

@@ -1,7 +1,10 @@
 """The Numba backend against the reference interpreter (and NumPy), plus its own machinery.
 
-Compiling costs ~0.1-1 s per function, so value checks batch many table rows
-into one compiled function (one output per row).
+Compiling costs ~0.1-1 s per function, so the table checks batch many rows into
+one compiled function (one output per row). Every row of the table runs here:
+its value against the row's NumPy oracle at the row's sizes and, from the same
+compiled function, at its other sizes (``test_ops_values.py`` runs the rows one
+by one on the reference backend).
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ pytestmark = [pytest.mark.numba, pytest.mark.usefixtures("isolated_cache_dir")]
 
 # ----------------------------------------------------------------- every op, batched
 
-CHUNK = 45
-_VALUE_CASES = _covering(CASES, lambda n: (n.op.name, n.dtype.name))
+#: rows to a compiled function: Numba's compile time grows faster than linearly with a function's size, and
+#: a function per row costs more again (about 15 is the least in all)
+CHUNK = 15
+#: rows that together reach every (operation, dtype) as built: their special values are compared too
+_SPECIAL_CASES = {c.id for c in _covering(CASES, lambda n: (n.op.name, n.dtype.name))}
 _GRAD_CASES = _covering(CASES, lambda n: n.op.name)
 
 
@@ -35,14 +41,20 @@ def _raises_on_special(case) -> bool:
     return _run(case.oracle, *_special_inputs(case))[1] is not None
 
 
-def _chunks(cases) -> list:
-    """Chunks of rows; rows that raise on special values get chunks of their own (one error stops a batch)."""
-    quiet = [c for c in cases if not _raises_on_special(c)]
-    loud = [c for c in cases if _raises_on_special(c)]
-    return [grp[i:i + CHUNK] for grp in (quiet, loud) for i in range(0, len(grp), CHUNK)]
+def _chunks(cases, by_sizes=False) -> list:
+    """Chunks of rows; a row that raises on special values gets a chunk of its own (one error stops a batch).
+
+    ``by_sizes``: rows are grouped by their sizes (``case.sizes``, ``case.alt_sizes``) too, for chunks
+    called at the rows' other sizes (the rows of a chunk share their symbolic sizes' names).
+    """
+    groups: dict = {}
+    for c in cases:
+        groups.setdefault((_raises_on_special(c),) + ((c.sizes, c.alt_sizes) if by_sizes else ()), []).append(c)
+    return [grp[i:i + (1 if key[0] else CHUNK)] for key, grp in sorted(groups.items(), key=lambda kv: kv[0][0])
+            for i in range(0, len(grp), 1 if key[0] else CHUNK)]
 
 
-_CHUNKS = _chunks(_VALUE_CASES)
+_CHUNKS = _chunks(CASES, by_sizes=True)
 _GRAD_CHUNKS = _chunks(_GRAD_CASES)
 
 
@@ -66,21 +78,36 @@ def _batched(cases, build):
     return syms, outs, slices
 
 
+def _as_built_and_simplified(case, s) -> list:
+    """The row's output as ``sd.function`` compiles it (simplified) and, where that differs, as built."""
+    y = case.fn(*s)
+    simple = sd.simplify([y])[0]
+    return [simple] if simple is y else [simple, y]
+
+
 @pytest.mark.parametrize("chunk", range(len(_CHUNKS)))
 def test_optable_values(chunk):
+    """Every row: the value, shape and dtype of the row's NumPy oracle, also at the row's other sizes, inputs
+    not modified. One compiled function per chunk holds each row as ``sd.function`` compiles it (simplified)
+    and, where simplifying changes it, as built. On NaN, ±inf and ±0: the reference interpreter's values, for
+    the rows (as built) that together reach every operation and dtype."""
     cases = _CHUNKS[chunk]
-    syms, outs, slices = _batched(cases, lambda c, s: [c.fn(*s)])
+    syms, outs, slices = _batched(cases, _as_built_and_simplified)
     SEEN_OPS.update(n.op.name for n in all_nodes(outs))
-    fn = sd.function(syms, outs, backend="numba", simplify=False)  # every op as built
-    for trial in range(2):
+    fn = sd.function(syms, outs, backend="numba", simplify=False)  # simplified above, per row
+    # a compiled function serves repeated calls with new values and, with symbolic sizes, new sizes
+    for trial, sizes in enumerate([dict(cases[0].sizes), dict(cases[0].alt_sizes or cases[0].sizes)]):
         xs = []
         for case in cases:
-            xs += case.sample(trial)
+            xs += case.sample(trial, sizes=sizes)
         before = [x.copy() for x in xs]
         got = fn(*xs)
-        for case, (a, b, o, _) in zip(cases, slices):
-            _check_value(case, got[o], case.oracle(*xs[a:b]))
+        for case, (a, b, o, k) in zip(cases, slices):
+            want = case.oracle(*xs[a:b])
+            for j in range(o, o + k):
+                _check_value(case, got[j], want)
         for x, x0 in zip(xs, before):
+            assert x.dtype == x0.dtype and x.shape == x0.shape
             np.testing.assert_array_equal(x, x0)  # inputs not modified
     # NaN, ±inf and ±0 in every float input: the same values as the reference interpreter
     ref = sd.function(syms, outs, backend="numpy", simplify=False)
@@ -90,8 +117,10 @@ def test_optable_values(chunk):
     if _check_special_errors(cases, got_err, want_err):
         return
     assert got_err is None and want_err is None, (got_err, want_err)
-    for case, (a, b, o, _) in zip(cases, slices):
-        _same(got[o], want[o], f"{case.id} on special values")
+    for case, (a, b, o, k) in zip(cases, slices):
+        if case.id in _SPECIAL_CASES:
+            j = o + k - 1   # the row as built
+            _same(got[j], want[j], f"{case.id} on special values")
 
 
 @pytest.mark.parametrize("chunk", range(len(_GRAD_CHUNKS)))

@@ -93,11 +93,11 @@ def test_a_long_sum_is_a_tree_of_add_n_nodes_and_the_gradient_is_right():
     f = sd.sum(y)
     g = sd.grad(f, x)
     assert max(len(n.inputs) for n in toposort([g]) if n.op.name == "add_n") <= 64
-    fn = sd.function([x], [f, g], backend="numba", wait=True)
-    _agree(fn, [x], [f, g], [v], rtol=1e-11)
     eps = 1e-6
     fd = [(sd.evaluate(f, {x: v + eps * e}) - sd.evaluate(f, {x: v - eps * e})) / (2 * eps) for e in np.eye(3)]
-    np.testing.assert_allclose(fn(v)[1], fd, rtol=1e-6)
+    np.testing.assert_allclose(sd.evaluate(g, {x: v}), fd, rtol=1e-6)
+    # the same chain, twice as long, compiled by Numba and compared with the reference interpreter:
+    # test_numba_deep_and_bounds.py::test_deep_chain_value_and_gradient_match_numpy
 
 
 def test_a_cut_scalar_integrator_is_not_recomputed(monkeypatch):

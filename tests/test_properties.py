@@ -333,12 +333,13 @@ def test_random_dag_with_symbolic_length(program, seed):
 
 
 # ---------------------------------------------------------------------------
-# the Numba backend on the same random DAGs (fewer examples: each compiles)
+# the Numba backend on the same random DAGs (few examples: each compiles for seconds; random programs on
+# Numba are also the differential fuzzer's, tests/test_fuzz.py)
 # ---------------------------------------------------------------------------
 
 
 @pytest.mark.numba
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(program_st, st.integers(0, 2 ** 32 - 1))
 # found by this test: temporaries of two groups interleaved, so the arena placed one group's
 # second slot over the next group (a wrong Hessian-vector product in two entries)
