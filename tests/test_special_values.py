@@ -166,12 +166,16 @@ def _sized_inputs(case, size):
     return case.sample("sized", sizes=sizes)
 
 
+#: rows to a compiled function (Numba's compile time grows faster than linearly with a function's size)
+CHUNK = 6
+
+
 def _check_batch(cases, sizes):
     """Numba vs reference on the rows' values and gradients at each size.
 
-    The rows the reference computes at every size share one compiled function, called at each size. A row on
-    which the reference raises (or that has no inputs) at some size is compiled on its own, also once for
-    every size: Numba must raise where the reference raises and agree with it elsewhere.
+    The rows the reference computes at every size share compiled functions (``CHUNK`` rows to one), each called
+    at every size. A row on which the reference raises (or that has no inputs) at some size is compiled on its
+    own, also once for every size: Numba must raise where the reference raises and agree with it elsewhere.
     """
     good, alone = [], []
     for case in cases:
@@ -184,14 +188,15 @@ def _check_batch(cases, sizes):
             runs.append((size, xs) + (_run(ref, *xs) if xs is not None else (None, None)))
         quiet = all(xs is not None and err is None for _, xs, _, err in runs)
         (good if quiet else alone).append((case, syms, outs, runs))
-    if good:
-        fn = sd.function([s for g in good for s in g[1]], [o for g in good for o in g[2]], backend="numba",
+    for c in range(0, len(good), CHUNK):
+        chunk = good[c:c + CHUNK]
+        fn = sd.function([s for g in chunk for s in g[1]], [o for g in chunk for o in g[2]], backend="numba",
                          simplify=False, wait=True)
         for k, size in enumerate(sizes):
-            got, err = _run(fn, *[x for g in good for x in g[3][k][1]])
+            got, err = _run(fn, *[x for g in chunk for x in g[3][k][1]])
             assert err is None, f"size {size}: the numba backend raised {err!r} where the reference does not"
             j = 0
-            for case, _, o, runs in good:
+            for case, _, o, runs in chunk:
                 for m in range(len(o)):
                     _same(got[j], runs[k][2][m], f"size {size}: {case.id} output {m} (0: value, then gradients)")
                     j += 1
