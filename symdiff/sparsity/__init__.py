@@ -51,7 +51,7 @@ def jacobian_sparsity(y, x: Node, sizes: Mapping[str, int] | None = None) -> sp.
            [1, 0, 1]])
     """
     y = as_node(y)
-    check_request("jacobian_sparsity", y, x)
+    check_request(y, x)
     return _cached("jacobian", y, x, sizes).astype(bool)   # a copy: the cached pattern stays as it is
 
 
@@ -82,7 +82,7 @@ def _cached(kind: str, y: Node, x: Node, sizes) -> sp.csr_array:
     return found
 
 
-def check_request(what: str, y: Node, x) -> None:
+def check_request(y: Node, x) -> None:
     """The errors of ``sd.jacobian`` for the same request."""
     from ..autodiff.reverse import check_differentiable
 
@@ -97,7 +97,7 @@ def check_cost(what: str, cost: Node, x) -> None:
     if cost.ndim != 0:
         raise shape_error(what, f"the cost must be a scalar (0-d), got shape {shape_str(cost.shape)}; "
                                 "use sd.jacobian_sparsity or sd.sparse_jacobian")
-    check_request(what, cost, x)
+    check_request(cost, x)
 
 
 _NAME = re.compile(r"[A-Za-z_]\w*")
@@ -140,7 +140,7 @@ class SparseJacobian:
 
     def __init__(self, y, x: Node, mode: str = "auto"):
         self.y = as_node(y)
-        check_request("sparse_jacobian", self.y, x)
+        check_request(self.y, x)
         if mode not in ("auto", "forward", "reverse"):
             raise ValueError(f"sparse_jacobian: mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
         self.x, self.mode = x, mode

@@ -36,6 +36,7 @@ class CompressedOutput:
         from ..autodiff.reverse import backward
 
         self.spec, x, y = spec, spec.x, spec.y
+        self._chosen = None
         self.mode = "star" if spec.kind == "hessian" else self._choose_mode(spec)
         colours = f"sd_colours_{position}"
         self.names = size_names([y, x])
@@ -60,8 +61,9 @@ class CompressedOutput:
         self._plans: dict = {}
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _choose_mode(spec) -> str:
+    def _choose_mode(self, spec) -> str:
+        """The Jacobian's mode; for "auto" at fixed sizes, the one with fewer colours (whose colouring
+        is kept for the plan, so it is not made twice)."""
         if spec.mode != "auto":
             return "column" if spec.mode == "forward" else "row"
         if size_names([spec.y, spec.x]):
@@ -69,9 +71,9 @@ class CompressedOutput:
         from .colouring import column_colouring, row_colouring
 
         p = spec.pattern({})
-        cols = int(column_colouring(p).max(initial=-1)) + 1
-        rows = int(row_colouring(p).max(initial=-1)) + 1
-        return "row" if rows < cols else "column"
+        cols, rows = column_colouring(p), row_colouring(p)
+        mode, self._chosen = ("row", rows) if rows.max(initial=-1) < cols.max(initial=-1) else ("column", cols)
+        return mode
 
     def plan(self, env: dict) -> "SizePlan":
         key = tuple(env[k] for k in sorted(self.names))
@@ -99,11 +101,11 @@ class SizePlan:
             gather = col.hessian_recovery(pattern, colours)
             seeded_shape = x_shape
         elif out.mode == "column":
-            colours = col.column_colouring(pattern)
+            colours = out._chosen if out._chosen is not None else col.column_colouring(pattern)
             gather = col.jacobian_recovery(pattern, colours, "column")
             seeded_shape = x_shape
         else:
-            colours = col.row_colouring(pattern)
+            colours = out._chosen if out._chosen is not None else col.row_colouring(pattern)
             gather = col.jacobian_recovery(pattern, colours, "row")
             seeded_shape = y_shape
         c = max(int(colours.max(initial=-1)) + 1, 1)

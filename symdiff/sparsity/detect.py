@@ -42,6 +42,7 @@ class Context:
         self.patterns: dict[int, object] = {}   # id(node) -> CSR pattern, while it is needed
         self.carriers: set[int] = set()         # nodes whose value depends on x
         self.depends: set[int] = set()          # nodes that read an input symbol
+        self.terms: dict[int, tuple] = {}       # id(einsum node) -> its enumerated terms (rules.py)
 
     def shape(self, node: Node) -> tuple:
         s = self._shapes.get(id(node))

@@ -202,7 +202,14 @@ def _contract(node, ctx):
 
 def _einsum_terms(node, ctx):
     """Per term (one combination of all indices): the output element, each operand's element, and,
-    for constant operands, whether their entry is nonzero."""
+    for constant operands, whether their entry is nonzero (made once per node: both sweeps read it)."""
+    found = ctx.terms.get(id(node))
+    if found is None:
+        found = ctx.terms[id(node)] = _enumerate_terms(node, ctx)
+    return found
+
+
+def _enumerate_terms(node, ctx):
     from ..ops.contraction import parse_spec
 
     in_subs, out_sub = parse_spec(node.kw["spec"])
