@@ -26,7 +26,6 @@ functions slice them apart; a cotangent of the packed array carries both parts.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 from .. import dtypes as dt
 from ..dims import dim_add, shape_str
@@ -205,6 +204,8 @@ class SolveTriangular(Op):
         return b.shape, a.dtype
 
     def impl(self, a, b, *, lower, trans, unit_diagonal):
+        import scipy.linalg   # here, not at the top: ``import symdiff`` stays light (SciPy's linalg costs ~0.4 s)
+
         out = np.empty(b.shape, dtype=np.result_type(a, b))
         batch = int(np.prod(b.shape[:-2], dtype=np.int64))
         aa = a.reshape((batch,) + a.shape[-2:])

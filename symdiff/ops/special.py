@@ -14,7 +14,6 @@ rounding functions have derivative 0, as NumPy's conventions (and JAX) have it.
 from __future__ import annotations
 
 import numpy as np
-import scipy.special as sc
 
 from .. import dtypes as dt
 from ..errors import shape_error
@@ -25,11 +24,22 @@ from ._util import lift
 _TWO_OVER_SQRT_PI = 2.0 / np.sqrt(np.pi)
 
 
+def _scipy_special(name: str) -> staticmethod:
+    """``scipy.special.<name>``, imported at its first call: ``import symdiff`` stays light (SciPy costs 0.1-0.5 s)."""
+    def call(*args, **kwargs):
+        import scipy.special
+
+        return getattr(scipy.special, name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return staticmethod(call)
+
+
 class Erf(ew.Unary):
     """The error function (``scipy.special.erf``). d/dx = 2/sqrt(pi) exp(-x**2)."""
 
     name = "erf"
-    numpy_fn = staticmethod(sc.erf)
+    numpy_fn = _scipy_special("erf")
 
     def derivative(self, out, x):
         return ew.multiply(const_like(_TWO_OVER_SQRT_PI, out), ew.exp(ew.negative(ew.square(x))))
@@ -39,7 +49,7 @@ class Erfc(ew.Unary):
     """The complementary error function ``1 - erf(x)``, accurate for large x. d/dx = -2/sqrt(pi) exp(-x**2)."""
 
     name = "erfc"
-    numpy_fn = staticmethod(sc.erfc)
+    numpy_fn = _scipy_special("erfc")
 
     def derivative(self, out, x):
         return ew.multiply(const_like(-_TWO_OVER_SQRT_PI, out), ew.exp(ew.negative(ew.square(x))))
@@ -49,7 +59,7 @@ class Gammaln(ew.Unary):
     """``log|Gamma(x)|`` (``scipy.special.gammaln``; +inf at the poles 0, -1, -2 ...). d/dx = digamma(x)."""
 
     name = "gammaln"
-    numpy_fn = staticmethod(sc.gammaln)
+    numpy_fn = _scipy_special("gammaln")
 
     def derivative(self, out, x):
         return polygamma(0, x)
@@ -71,6 +81,8 @@ class Polygamma(ew.FloatElementwise):
         return super().infer(x)
 
     def impl(self, x, *, order):
+        import scipy.special as sc
+
         x = np.asarray(x, dtype=dt.float_result(np.asarray(x).dtype))
         out = sc.digamma(x) if order == 0 else sc.polygamma(order, x)
         return np.asarray(out, dtype=x.dtype)
@@ -251,7 +263,7 @@ class Xlogy(ew.FloatElementwise):
 
     name = "xlogy"
     nin = 2
-    numpy_fn = staticmethod(sc.xlogy)
+    numpy_fn = _scipy_special("xlogy")
 
     def partial(self, i, out, x, y):
         return ew.log(y) if i == 0 else ew.divide(x, y)
