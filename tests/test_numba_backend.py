@@ -322,3 +322,33 @@ def test_a_gathered_value_used_three_times_is_read_once():
     src = fn.source.split("# ---- call path")[0]
     assert src.count("_wrap(") == 1
     np.testing.assert_allclose(fn(np.arange(4.0), np.array([3, 0, -1])), [9 + np.sin(3), 0, 9 + np.sin(3)])
+
+
+def test_float64_functions_printed_from_the_math_module_equal_numpys_bitwise():
+    # the printer calls math.sin (quicker for Numba to type) where NumPy's np.sin was called: both must
+    # compile to the same code, special values included, under the parts' flags
+    import math
+
+    import numba as nb
+
+    from symdiff.backends.numba.printer import FASTMATH, MATH_FLOAT64
+
+    names = sorted(MATH_FLOAT64)
+    lines = ["def both(x, a, b):", "    for i in range(x.shape[0]):"]
+    for k, name in enumerate(names):
+        lines.append(f"        a[{k}, i] = np.{name}(x[i])")
+        lines.append(f"        b[{k}, i] = math.{MATH_FLOAT64[name]}(x[i])")
+    ns = {"np": np, "math": math}
+    exec("\n".join(lines), ns)
+    both = nb.njit(fastmath=set(FASTMATH), error_model="numpy")(ns["both"])
+    rng = np.random.default_rng(7)
+    x = np.concatenate([[np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 1e-310, -1e-310,
+                         1e308, -1e308, 710.0, -745.0, 1e16, math.pi], rng.normal(size=100) * 10,
+                        rng.uniform(-1.0, 1.0, 100)])
+    a = np.empty((len(names), x.size))
+    b = np.empty_like(a)
+    both(x, a, b)
+    for k, name in enumerate(names):
+        assert np.array_equal(a[k].view(np.int64), b[k].view(np.int64)), name
+        with np.errstate(all="ignore"):   # and the right function (NumPy's own SIMD code may differ by an ulp)
+            np.testing.assert_allclose(a[k], getattr(np, name)(x), rtol=1e-14, atol=0, err_msg=name)

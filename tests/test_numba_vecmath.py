@@ -107,7 +107,7 @@ def test_generated_code_calls_the_vector_intrinsics_only_where_available():
         assert "v_log1p(" in src and "np.log1p" not in src
         assert "vector math=" in src and "log1p/float64:_ZGV" in src
     else:
-        assert "np.log1p(" in src
+        assert "math.log1p(" in src and "v_log1p(" not in src
 
 
 @ON
@@ -132,7 +132,7 @@ def test_vector_math_can_be_switched_off():
         x = sd.vector("x", "n")
         fn = sd.function([x], sd.sum(sd.log1p(x)), backend="numba")
         assert not vecmath.enabled(), vecmath.status()
-        assert "np.log1p(" in fn.source and "vector math=none" in fn.source
+        assert "v_log1p(" not in fn.source and "math.log1p(" in fn.source and "vector math=none" in fn.source
         v = np.linspace(0, 1, 7)
         assert abs(float(fn(v)) - float(np.sum(np.log1p(v)))) < 1e-12
         print("OK")
