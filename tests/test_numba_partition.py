@@ -144,3 +144,36 @@ def test_arena_groups_do_not_overlap_when_their_buffers_come_interleaved():
     for (lo1, hi1), (lo2, hi2) in zip(spans, spans[1:]):
         assert hi1 <= lo2
     assert kernel.buffers[-1].dims == (15,)
+
+
+def test_repeated_reads_of_an_element_are_read_once_per_block_and_never_out_of_their_guard():
+    i = ir.Idx(0)
+    x_i, y_i = ir.Load("x", (i,)), ir.Load("y", (i,))
+    guarded = ir.If(ir.cmp("<", i, ir.Const(2)), [ir.Assign(ir.Var("t2"), x_i * x_i),
+                                                   ir.Assign(ir.Var("t3"), ir.Var("t2") + x_i)], [])
+    body = [ir.Assign(ir.Var("t0"), ir.Load("x", (i + 1,))),
+            ir.Assign(ir.Var("t1"), ir.Load("x", (i + 1,)) * ir.Var("t0")),
+            guarded,
+            ir.Assign(y_i, ir.Var("t1")), ir.Assign(ir.Var("t4"), y_i + y_i), ir.Assign(ir.Var("t5"), y_i)]
+    out = ir.share_loads([ir.For(i, ir.Const(0), ir.Const(3), body)])[0].body
+    text = [str(s.value) if isinstance(s, ir.Assign) else s for s in out]
+    assert text[:3] == ["x[i0 + 1]", "r0", "r0 * t0"]         # read once, just before its first use
+    inner = [str(s.value) for s in out[3].body]
+    assert inner == ["x[i0]", "r1 * r1", "t2 + r1"]          # the guarded reads stay under their guard
+    assert "y[i0]" in str(out[-1].value)                     # y is written in the block: never shared
+
+
+def test_a_chain_reads_its_input_once_per_iteration():
+    x = sd.vector("x", 3)
+    y = x
+    for _ in range(50):
+        y = sd.sin(y) * 0.5 + x
+    f = sd.sum(y * y)
+    prepared = PreparedGraph([x], [f, sd.grad(f, x)], False)
+    first = prepared.modules[0][1]
+    assert len(re.findall(r"A0\[i0\]", first)) == 1
+    fn = sd.function([x], [f, sd.grad(f, x)], backend="numba", wait=True)
+    ref = sd.function([x], [f, sd.grad(f, x)], backend="numpy")
+    v = np.array([0.3, -0.2, 1.1])
+    for a, b in zip(fn(v), ref(v)):
+        np.testing.assert_allclose(a, b, rtol=1e-13)

@@ -13,7 +13,7 @@ loop indices are :class:`Idx`, symbolic sizes :class:`Dim`.
   :class:`Comment`; a :class:`Buffer` is an array the caller allocates and
   passes in, a :class:`Kernel` one compiled function;
 * ``names.py``: the names a block defines and reads, renaming, sizes;
-* ``cse.py``: common subexpressions in straight code;
+* ``cse.py``: common subexpressions and repeated array reads in straight code;
 * ``text.py``: the Python-syntax printer targets extend.
 
 >>> from symdiff.backends import loops as ir
@@ -22,7 +22,7 @@ loop indices are :class:`Idx`, symbolic sizes :class:`Dim`.
 """
 
 from .analysis import affine_in, children, level_of, loop_axes, substitute, walk
-from .cse import share_common
+from .cse import share_common, share_loads
 from .expr import (Bin, Call, Cast, Const, Dim, Expr, Guard, Idx, Load, Select, Un, Var, as_expr, binop,
                    cast, cmp, const, dim_expr, is_index, shape_exprs)
 from .names import count, names_of, rename, rename_expr, weight
@@ -34,5 +34,5 @@ __all__ = [
     "Stmt", "Assign", "For", "While", "If", "Eval", "Comment", "Buffer", "Kernel",
     "as_expr", "binop", "cmp", "const", "cast", "dim_expr", "shape_exprs", "walk", "children", "loop_axes",
     "level_of", "affine_in", "substitute", "is_index", "ExprPrinter", "loop_nest",
-    "names_of", "rename", "rename_expr", "count", "weight", "share_common",
+    "names_of", "rename", "rename_expr", "count", "weight", "share_common", "share_loads",
 ]

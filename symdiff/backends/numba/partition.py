@@ -106,7 +106,7 @@ def partition(kernel: ir.Kernel) -> list[Part]:
             counters[p] = counters.get(p, 0) + 1
         sizes = dims
         dim_names = {d: str(j) for j, d in enumerate(sizes)}
-        body = ir.rename(stmts, names, dim_names)
+        body = ir.share_loads(ir.rename(stmts, names, dim_names))   # after renaming: alike parts stay alike
         params = [names[n] for n in arrays + scalars] + [f"d_{dim_names[d]}" for d in sizes]
         types = [kernel.types[n] for n in arrays + scalars] + [("int64", 0)] * len(sizes)
         args = [arg_text.get(n, n) for n in arrays + scalars] + [f"d_{d}" for d in sizes]
