@@ -26,8 +26,20 @@ def share_common(stmts: list) -> list:
     not read before that assignment (accumulators are), whose expressions
     read no array that ``stmts`` writes.
     """
+    assigned, written, _ = _effects(stmts)
+    mergeable = {n for n, k in assigned.items() if k == 1 and re.sub(r"\d+$", "", n) in TEMPORARIES}
+    mergeable -= _read_before_assigned(stmts)
+    return _share(stmts, {}, {}, mergeable, written)
+
+
+def _effects(stmts: list) -> tuple[dict, set, set]:
+    """``(assignments per variable, arrays written, loop variables)`` of ``stmts``, nested ones included.
+
+    A helper call (``Eval``) may write any array it is given, so those count as written.
+    """
     assigned: dict = {}
     written: set = set()
+    loop_vars: set = set()
     stack = list(stmts)
     while stack:
         s = stack.pop()
@@ -38,12 +50,13 @@ def share_common(stmts: list) -> list:
                 written.add(s.target.array)
         elif isinstance(s, Eval):
             written.update(e.name for e in walk(s.expr) if isinstance(e, Var))
+            written.update(e.array for e in walk(s.expr) if isinstance(e, Load))
         elif isinstance(s, (For, While, If)):
+            if isinstance(s, For) and isinstance(s.var, Var):
+                loop_vars.add(s.var.name)
             stack.extend(s.body)
             stack.extend(getattr(s, "orelse", []))
-    mergeable = {n for n, k in assigned.items() if k == 1 and re.sub(r"\d+$", "", n) in TEMPORARIES}
-    mergeable -= _read_before_assigned(stmts)
-    return _share(stmts, {}, {}, mergeable, written)
+    return assigned, written, loop_vars
 
 
 def _read_before_assigned(stmts: list) -> set:
@@ -105,24 +118,8 @@ def share_loads(stmts: list, prefix: str = "r") -> list:
     >>> [str(s.value) for s in share_loads([ir.For(i, ir.Const(0), ir.Const(3), body)])[0].body]
     ['x[i0]', 'r0', 't0 * r0']
     """
-    written: set = set()
-    assigned: set = set()
-    stack = list(stmts)
-    while stack:
-        s = stack.pop()
-        if isinstance(s, Assign):
-            if isinstance(s.target, Var):
-                assigned.add(s.target.name)
-            else:
-                written.add(s.target.array)
-        elif isinstance(s, Eval):   # a helper call may write any array it is given
-            written.update(e.name for e in walk(s.expr) if isinstance(e, Var))
-            written.update(e.array for e in walk(s.expr) if isinstance(e, Load))
-        elif isinstance(s, (For, While, If)):
-            if isinstance(s, For) and isinstance(s.var, Var):
-                assigned.add(s.var.name)
-            stack.extend(s.body)
-            stack.extend(getattr(s, "orelse", []))
+    counts, written, loop_vars = _effects(stmts)
+    assigned = set(counts) | loop_vars
 
     def shareable(e) -> bool:
         return (isinstance(e, Load) and e.array not in written
