@@ -177,3 +177,30 @@ def test_a_chain_reads_its_input_once_per_iteration():
     v = np.array([0.3, -0.2, 1.1])
     for a, b in zip(fn(v), ref(v)):
         np.testing.assert_allclose(a, b, rtol=1e-13)
+
+
+def test_a_read_whose_index_reads_an_array_is_not_shared():
+    # x[k[0]] before and after k[0] changes are two different elements (found in review: a while_loop's
+    # condition re-read a gather of the carry after the body had updated it)
+    z = ir.Const(0)
+    kx = ir.Load("x", (ir.Load("k", (z,)),))
+    body = [ir.Assign(ir.Var("t0"), kx), ir.Assign(ir.Load("k", (z,)), ir.Const(1)), ir.Assign(ir.Var("t1"), kx)]
+    assert [str(s.value) for s in ir.share_loads(body)] == ["x[k[0]]", "1", "x[k[0]]"]
+    x = sd.vector("x", 5)
+    k, s = sd.while_loop(lambda c: sd.take(x, c[0])[0] < 3.0,
+                         lambda c: (c[0] + 1, c[1] + sd.take(x, c[0])[0]),
+                         (sd.constant(np.array([0])), 0.0))
+    v = np.arange(5.0)
+    got = sd.function([x], [k, s], backend="numba", wait=True)(v)
+    want = sd.function([x], [k, s], backend="numpy")(v)
+    assert got[0].tolist() == want[0].tolist() == [3] and float(got[1]) == float(want[1]) == 3.0
+
+
+def test_a_read_through_a_view_of_a_written_array_is_not_shared():
+    i = ir.Idx(0)
+    body = [ir.Assign(ir.Var("w"), ir.Call("reshape", (ir.Var("a"), ir.Const(-1)), None)),
+            ir.Assign(ir.Var("t0"), ir.Load("a", (i,))),
+            ir.Assign(ir.Load("w", (i,)), ir.Var("t0") * ir.Var("t0")),
+            ir.Assign(ir.Var("t1"), ir.Load("a", (i,)))]
+    out = ir.share_loads([ir.For(i, ir.Const(0), ir.Const(3), body)])[0].body
+    assert [str(s.value) for s in out][1::2] == ["a[i0]", "a[i0]"]

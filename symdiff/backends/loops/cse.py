@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 
 from .analysis import substitute, walk
-from .expr import Load, Var
+from .expr import Call, Load, Var
 from .names import names_of
 from .stmt import Assign, Eval, For, If, While
 
 #: prefixes of the emitter's single-assignment temporaries: only these are merged
 TEMPORARIES = ("t", "p", "s")
+#: calls whose result is a view of an array argument (writes through it change the argument)
+VIEWS = ("reshape", "T", "slice", "row")
 
 
 def share_common(stmts: list) -> list:
@@ -46,6 +48,9 @@ def _effects(stmts: list) -> tuple[dict, set, set]:
         if isinstance(s, Assign):
             if isinstance(s.target, Var):
                 assigned[s.target.name] = assigned.get(s.target.name, 0) + 1
+                if isinstance(s.value, Call) and s.value.fn in VIEWS:   # a view aliases its base: both may change
+                    written.add(s.target.name)
+                    written.update(e.name for e in walk(s.value) if isinstance(e, Var))
             else:
                 written.add(s.target.array)
         elif isinstance(s, Eval):
@@ -122,8 +127,10 @@ def share_loads(stmts: list, prefix: str = "r") -> list:
     assigned = set(counts) | loop_vars
 
     def shareable(e) -> bool:
+        # an index that reads an array (a gather's x[k[0]]) could change with that array: never shared
         return (isinstance(e, Load) and e.array not in written
-                and not any(isinstance(x, Var) and x.name in assigned for i in e.index for x in walk(i)))
+                and not any(isinstance(x, Load) or (isinstance(x, Var) and x.name in assigned)
+                            for i in e.index for x in walk(i)))
 
     count = [0]
 
