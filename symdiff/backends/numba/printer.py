@@ -39,9 +39,9 @@ _RUNTIME = {"ipow": "_ipow", "wrap_index": "_wrap", "gemm": "_gemm", "vdot": "_v
 LINALG_PREFIX = "la_"
 #: scalar functions of Python's math module (NumPy has no scalar erf)
 _MATH = {"erf", "erfc"}
-#: float64 functions printed as the math module's: Numba types ``math.sin(x)`` far faster than the
-#: ufunc ``np.sin(x)`` (a 100-step chain's part compiles 25-30% faster) and lowers both to the same
-#: call, so results are bitwise equal (tests/test_numba_backend.py checks every one on special values)
+#: float64 functions printed as the math module's: Numba types ``math.sin(x)`` faster than the ufunc
+#: ``np.sin(x)`` (a 100-step chain's parts compile ~12% faster) and lowers both to the same call, so
+#: results are bitwise equal (tests/test_numba_backend.py checks every one on special values)
 MATH_FLOAT64 = {"exp": "exp", "log": "log", "log1p": "log1p", "expm1": "expm1", "sqrt": "sqrt",
                 "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
                 "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "asinh", "arccosh": "acosh",
